@@ -1,0 +1,58 @@
+/** What the replay needs to know about each classic-control env (mirrors Gymnasium's metadata). */
+
+export const REPLAY_ENV_IDS = [
+  'CartPole-v1',
+  'Acrobot-v1',
+  'MountainCar-v0',
+  'MountainCarContinuous-v0',
+  'Pendulum-v1',
+] as const;
+export type ReplayEnvId = (typeof REPLAY_ENV_IDS)[number];
+
+export interface ReplayEnvInfo {
+  /** Length of `env.unwrapped.state`. */
+  stateSize: number;
+  /** Gymnasium's `metadata["render_fps"]`: frames per second at 1× speed. */
+  fps: number;
+  /** Names of the state entries, for the frame read-out. */
+  stateLabels: readonly string[];
+}
+
+export const REPLAY_ENVS: Record<ReplayEnvId, ReplayEnvInfo> = {
+  'CartPole-v1': { stateSize: 4, fps: 50, stateLabels: ['x', 'ẋ', 'θ', 'θ̇'] },
+  'Acrobot-v1': { stateSize: 4, fps: 15, stateLabels: ['θ₁', 'θ₂', 'θ̇₁', 'θ̇₂'] },
+  'MountainCar-v0': { stateSize: 2, fps: 30, stateLabels: ['position', 'velocity'] },
+  'MountainCarContinuous-v0': { stateSize: 2, fps: 30, stateLabels: ['position', 'velocity'] },
+  'Pendulum-v1': { stateSize: 2, fps: 30, stateLabels: ['θ', 'θ̇'] },
+};
+
+export const DEFAULT_REPLAY_FPS = 30;
+
+export function isReplayEnvId(id: string): id is ReplayEnvId {
+  return (REPLAY_ENV_IDS as readonly string[]).includes(id);
+}
+
+/** Frames per second at 1× for an env id (unknown ids play at 30 fps). */
+export function replayFps(envId: string): number {
+  return isReplayEnvId(envId) ? REPLAY_ENVS[envId].fps : DEFAULT_REPLAY_FPS;
+}
+
+const DISCRETE_ACTIONS: Partial<Record<ReplayEnvId, readonly string[]>> = {
+  'CartPole-v1': ['push left', 'push right'],
+  'Acrobot-v1': ['torque −1', 'torque 0', 'torque +1'],
+  'MountainCar-v0': ['accelerate left', 'no push', 'accelerate right'],
+};
+
+/** Readable action: `1 (push right)`, `force 0.734`, `torque −1.2`. */
+export function describeAction(envId: string, action: number | readonly number[] | null | undefined): string {
+  if (action === null || action === undefined) return '—';
+  const names = isReplayEnvId(envId) ? DISCRETE_ACTIONS[envId] : undefined;
+  if (typeof action === 'number' && names && Number.isInteger(action)) {
+    return names[action] !== undefined ? `${action} (${names[action]})` : String(action);
+  }
+  const values = typeof action === 'number' ? [action] : [...action];
+  const text = values.map((v) => (Number.isFinite(v) ? (+v.toFixed(3)).toString().replace('-', '−') : String(v))).join(', ');
+  if (envId === 'Pendulum-v1') return `torque ${text}`;
+  if (envId === 'MountainCarContinuous-v0') return `force ${text}`;
+  return values.length > 1 ? `[${text}]` : text;
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { csvField, seriesToLongCsv, toCsv, uniqueRunLabels } from '../../../renderer/src/analysis/csv.js';
+import { assignRunColours, contrastRatio, hashString, runColour, RUN_PALETTE, withAlpha } from '../../../renderer/src/analysis/colours.js';
+import { metricGoal, statValue, summarise } from '../../../renderer/src/analysis/summary.js';
+
+describe('CSV', () => {
+  it('quotes commas, quotes, newlines and edge spaces; doubles inner quotes', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
+    expect(csvField(' padded')).toBe('" padded"');
+    expect(csvField(null)).toBe('');
+  });
+
+  it('writes numbers at full precision, NaN as empty, infinities as inf', () => {
+    expect(csvField(0.1 + 0.2)).toBe('0.30000000000000004');
+    expect(csvField(1e-7)).toBe('1e-7');
+    expect(csvField(Number.NaN)).toBe('');
+    expect(csvField(-Infinity)).toBe('-inf');
+    expect(toCsv([['a', 1], ['b,c', 2]])).toBe('a,1\r\n"b,c",2\r\n');
+  });
+
+  it('serialises compared series in long format', () => {
+    const csv = seriesToLongCsv(
+      [
+        { run: 'ppo, seed 1', key: 'rollout/episodeReturn', xs: [0, 2048], ys: [9.5, 22] },
+        { run: 'a2c', key: 'rollout/episodeReturn', xs: [100], ys: [Number.NaN] },
+      ],
+      'step',
+    );
+    expect(csv).toBe(
+      'run,key,step,value\r\n"ppo, seed 1",rollout/episodeReturn,0,9.5\r\n"ppo, seed 1",rollout/episodeReturn,2048,22\r\na2c,rollout/episodeReturn,100,\r\n',
+    );
+    expect(() => seriesToLongCsv([{ run: 'r', key: 'k', xs: [1], ys: [] }])).toThrow('CSV: series r/k has 1 x values and 0 values');
+  });
+
+  it('labels runs by name, adding the id where names collide', () => {
+    const labels = uniqueRunLabels([
+      { id: 'a1', name: 'ppo' },
+      { id: 'b2', name: 'ppo' },
+      { id: 'c3', name: 'a2c' },
+    ]);
+    expect([...labels.values()]).toEqual(['ppo (a1)', 'ppo (b2)', 'a2c']);
+  });
+});
+
+describe('run colours', () => {
+  it('gives a run the same colour every time, from the palette', () => {
+    expect(runColour('run-abc')).toBe(runColour('run-abc'));
+    expect(RUN_PALETTE).toContain(runColour('run-abc'));
+    expect(hashString('a')).toBe(0xe40c292c); // FNV-1a reference value
+  });
+
+  it('keeps colours distinct on screen and stable when runs are added', () => {
+    const ids = Array.from({ length: 16 }, (_, i) => `run-${i}`);
+    const all = assignRunColours(ids);
+    expect(new Set(all.values()).size).toBe(16);
+    const first = assignRunColours(ids.slice(0, 5));
+    const more = assignRunColours(ids.slice(0, 9), first);
+    for (const id of ids.slice(0, 5)) expect(more.get(id)).toBe(first.get(id));
+    // Without a collision, a run's colour is its hash colour whatever else is selected.
+    const alone = assignRunColours(['solo']);
+    expect(alone.get('solo')).toBe(runColour('solo'));
+  });
+
+  it('palette is readable on light and dark backgrounds (≥ 3:1)', () => {
+    for (const c of RUN_PALETTE) {
+      expect(contrastRatio(c, '#ffffff'), c).toBeGreaterThanOrEqual(3);
+      expect(contrastRatio(c, '#18181b'), c).toBeGreaterThanOrEqual(3);
+    }
+    expect(withAlpha('#ff8000', 0.25)).toBe('rgba(255, 128, 0, 0.25)');
+    expect(() => withAlpha('red', 1)).toThrow('withAlpha: expected a #rrggbb colour, got red');
+  });
+});
+
+describe('metric summaries', () => {
+  it('last/min/max over finite values, best by the key direction', () => {
+    const s = summarise([3, Number.NaN, -1, 7, 5, Number.NaN], [10, 20, 30, 40, 50, 60]);
+    expect(s).toEqual({ last: 5, lastStep: 50, min: -1, max: 7, count: 4 });
+    expect(metricGoal('rollout/episodeReturn')).toBe('max');
+    expect(metricGoal('train/valueLoss')).toBe('min');
+    expect(metricGoal('train/approxKl')).toBe('min');
+    expect(metricGoal('train/entropy')).toBe('max');
+    expect(statValue(s, 'best', 'max')).toBe(7);
+    expect(statValue(s, 'best', 'min')).toBe(-1);
+    expect(statValue(undefined, 'last', 'max')).toBeNull();
+    expect(summarise([]).last).toBeNull();
+  });
+});
