@@ -105,7 +105,8 @@ export class Rng {
   }
 
   setState(state: RngState): void {
-    if (!Array.isArray(state) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
+    // `state as unknown`: Array.isArray would otherwise narrow the readonly tuple type to never.
+    if (!Array.isArray(state as unknown) || state.length !== 4 || !state.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
       throw new Error(`Rng state must be four uint32 values, got ${JSON.stringify(state)}`);
     }
     if (state.every((x) => x === 0)) throw new Error('Rng state must not be all zeros');
