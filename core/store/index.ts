@@ -1,0 +1,63 @@
+/**
+ * The run store: everything PolicyLab keeps on disk (layout in ../../../shared/DESIGN.md, "Data on disk").
+ *   db.ts           RunStore — the lowdb run index (db.json) + runs/<id>/run.json
+ *   metrics.ts      MetricWriter / MetricReader — append-only metric streams with a column sidecar
+ *   checkpoints.ts  tfjs-format checkpoints with keep-last / keep-best
+ *   episodes.ts     recorded evaluation episodes
+ *   export.ts       CSV / JSON export
+ *   home.ts         where the data folder is
+ */
+export { defaultIsAlive, type OpenOptions, RunStore, runDirFor } from './db.js';
+export { defaultHome, resolveHome, type ResolveHomeOptions } from './home.js';
+export { isRunId, newRunId, RUN_ID_PATTERN } from './ids.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export { DB_FILE, RUN_FILE, RUNS_DIR, type StoreMigration, type StoreRecovery } from './index-file.js';
+export { migrateDb, migrateRunFile, MIGRATIONS, type Migration } from './migrations.js';
+export {
+  CreateRunInputSchema,
+  type CreateRunInput,
+  type DatasetIndexEntry,
+  type DbData,
+  DbDataSchema,
+  type MetricSummary,
+  RUN_STATUSES,
+  type RunBackend,
+  type RunError,
+  type RunFile,
+  RunFileSchema,
+  type RunPatch,
+  RunPatchSchema,
+  type RunRecord,
+  RunRecordSchema,
+  type RunStatus,
+  SCHEMA_VERSION,
+  TERMINAL_STATUSES,
+} from './schema.js';
+export {
+  type DownsampledPoint,
+  type DownsampledSeries,
+  METRICS_FILE,
+  MetricReader,
+  type MetricRecord,
+  MetricWriter,
+  type MetricWriterOptions,
+  type ReadFromResult,
+  readMetricSummary,
+  rebuildMetricIndex,
+  type SeriesPoint,
+  truncateMetrics,
+} from './metrics.js';
+export {
+  type CheckpointArray,
+  type CheckpointData,
+  type CheckpointInfo,
+  type CheckpointPolicy,
+  CHECKPOINTS_DIR,
+  listCheckpoints,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from './checkpoints.js';
+export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpisode, saveEpisode, type StoredEpisode } from './episodes.js';
+export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';
+export { csvField, csvRow } from './csv.js';

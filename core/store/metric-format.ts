@@ -1,0 +1,158 @@
+/**
+ * The metric stream format, shared by writer and reader.
+ *
+ * runs/<id>/metrics.jsonl — the truth. One JSON object per logged step and newline:
+ *   {"step":2048,"wallTime":1712345678.123,"rollout/episodeReturn":21.5,"train/policyLoss":-0.012}
+ * `step` is the environment step, `wallTime` seconds since the Unix epoch, every other key a finite
+ * number. Lines are only ever appended whole; a line torn by a killed process is skipped on read.
+ *
+ * runs/<id>/metrics.idx/ — a column sidecar that makes reads fast (parsing 1M JSON lines takes
+ * ~0.7 s; reading a column takes ~15 ms): `<n>.f64` holds one key's points as little-endian float64
+ * triples (step, wallTime, value), and `index.json` says how many points of each column and how many
+ * bytes of metrics.jsonl they cover. The index is written after the data it describes, so after a
+ * crash it is stale but true: readers take the indexed points from the columns and parse only the
+ * jsonl bytes after `jsonlBytes`. A missing or inconsistent sidecar is rebuilt from the jsonl.
+ */
+import { StoreError } from './errors.js';
+
+export const METRICS_FILE = 'metrics.jsonl';
+export const METRIC_INDEX_DIR = 'metrics.idx';
+export const METRIC_INDEX_FILE = 'index.json';
+export const METRIC_INDEX_VERSION = 1;
+/** Bytes per point in a column file: step, wallTime, value as float64. */
+export const POINT_BYTES = 24;
+
+export interface MetricIndex {
+  version: number;
+  /** Bytes of metrics.jsonl (a whole number of lines) that the columns cover. */
+  jsonlBytes: number;
+  /** Valid records in those bytes. */
+  records: number;
+  keys: { key: string; file: string; count: number }[];
+}
+
+/** One logged record as read back. */
+export interface MetricRecord {
+  step: number;
+  wallTime: number;
+  values: Record<string, number>;
+}
+
+const RESERVED = new Set(['step', 'wallTime', '__proto__', 'constructor', 'prototype']);
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Metric keys are namespaced strings like `train/policyLoss`; see core/common/metrics.ts. */
+export function assertMetricKey(key: string): void {
+  if (key.length === 0 || key.length > 256 || CONTROL.test(key) || RESERVED.has(key) || key.trim() !== key) {
+    throw new StoreError(
+      'INVALID_INPUT',
+      `invalid metric key ${JSON.stringify(key)}: expected 1-256 printable characters without surrounding ` +
+        `spaces, and not one of ${[...RESERVED].join(', ')}`,
+    );
+  }
+}
+
+export function isMetricIndex(x: unknown): x is MetricIndex {
+  if (typeof x !== 'object' || x === null) return false;
+  const i = x as MetricIndex;
+  return (
+    i.version === METRIC_INDEX_VERSION &&
+    Number.isSafeInteger(i.jsonlBytes) &&
+    i.jsonlBytes >= 0 &&
+    Number.isSafeInteger(i.records) &&
+    Array.isArray(i.keys) &&
+    i.keys.every(
+      (k) =>
+        typeof k === 'object' && k !== null && typeof k.key === 'string' && typeof k.file === 'string' &&
+        /^\d+\.f64$/.test(k.file) && Number.isSafeInteger(k.count) && k.count >= 0,
+    )
+  );
+}
+
+/** A raw parsed line if it is a valid record (step and wallTime finite numbers), else null. */
+function asRecord(x: unknown): Record<string, unknown> | null {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return null;
+  const r = x as Record<string, unknown>;
+  const step = r.step;
+  const wallTime = r.wallTime;
+  if (typeof step !== 'number' || !Number.isFinite(step) || typeof wallTime !== 'number' || !Number.isFinite(wallTime)) {
+    return null;
+  }
+  return r;
+}
+
+/**
+ * Parses complete lines (text without its final newline). Returns one entry per line: the raw
+ * record object, or null for a malformed line. One JSON.parse over the whole chunk is ~10% faster
+ * than a parse per line; a chunk holding a torn line falls back to per-line parsing.
+ */
+export function parseLines(text: string): (Record<string, unknown> | null)[] {
+  if (text.length === 0) return [];
+  try {
+    const all = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as unknown[];
+    // A blank line fails the parse; a foreign line like `1,2` would shift the alignment: check it.
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    if (all.length === lines) return all.map(asRecord);
+  } catch {
+    // fall through to per-line parsing
+  }
+  return text.split('\n').map((line) => {
+    try {
+      return asRecord(JSON.parse(line));
+    } catch {
+      return null;
+    }
+  });
+}
+
+/** Calls `fn(key, value)` for each metric value of a raw record (non-numeric keys are ignored). */
+export function forEachValue(r: Record<string, unknown>, fn: (key: string, value: number) => void): void {
+  for (const key in r) {
+    if (key === 'step' || key === 'wallTime') continue;
+    const v = r[key];
+    if (typeof v === 'number' && Number.isFinite(v)) fn(key, v);
+  }
+}
+
+export function toMetricRecord(r: Record<string, unknown>): MetricRecord {
+  const values: Record<string, number> = {};
+  forEachValue(r, (k, v) => {
+    values[k] = v;
+  });
+  return { step: r.step as number, wallTime: r.wallTime as number, values };
+}
+
+/** A growable buffer of (step, wallTime, value) float64 triples. */
+export class PointBuffer {
+  data: Float64Array;
+  length = 0; // in points
+
+  constructor(capacity = 64) {
+    this.data = new Float64Array(capacity * 3);
+  }
+
+  push(step: number, wallTime: number, value: number): void {
+    let i = this.length * 3;
+    if (i + 3 > this.data.length) {
+      const next = new Float64Array(Math.max(this.data.length * 2, 192));
+      next.set(this.data);
+      this.data = next;
+    }
+    const d = this.data;
+    d[i++] = step;
+    d[i++] = wallTime;
+    d[i] = value;
+    this.length++;
+  }
+
+  /** The filled part as a view (not a copy). */
+  view(): Float64Array {
+    return this.data.subarray(0, this.length * 3);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The column sidecar (metrics.idx/) and chunked jsonl scanning. See metric-format.ts for the layout.
+ * `ColumnFiles` is the writer's side: it repairs the sidecar against metrics.jsonl on open and
+ * appends column data + a fresh index after each metrics batch.
+ */
+import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isNodeError } from './errors.js';
+import { writeAll, writeFileAtomic } from './fs-utils.js';
+import {
+  forEachValue,
+  isMetricIndex,
+  METRIC_INDEX_DIR,
+  METRIC_INDEX_FILE,
+  METRIC_INDEX_VERSION,
+  type MetricIndex,
+  METRICS_FILE,
+  parseLines,
+  POINT_BYTES,
+  PointBuffer,
+} from './metric-format.js';
+
+export const SCAN_CHUNK_BYTES = 1 << 20;
+
+export async function readMetricIndex(runDir: string): Promise<MetricIndex | null> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(join(runDir, METRIC_INDEX_DIR, METRIC_INDEX_FILE), 'utf8'));
+    return isMetricIndex(parsed) ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function fileSize(path: string): Promise<number | null> {
+  try {
+    return (await stat(path)).size;
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/**
+ * Reads bytes [from, to) of a file in chunks of whole lines and calls `onChunk(text, offset)`
+ * with each chunk's text (no final newline) and its start offset. Stops at the last newline:
+ * a torn final line is left unread. Returns the offset just after the last newline read.
+ */
+export async function scanLines(
+  path: string,
+  from: number,
+  to: number,
+  onChunk: (text: string, offset: number) => void | Promise<void>,
+  chunkBytes = SCAN_CHUNK_BYTES,
+): Promise<number> {
+  if (to <= from) return from;
+  const fh = await open(path, 'r');
+  try {
+    let pos = from;
+    let buf = Buffer.allocUnsafe(Math.min(chunkBytes, to - from));
+    let carry = 0; // bytes at the start of buf kept from the previous read (a partial line)
+    while (pos + carry < to) {
+      if (carry === buf.length) {
+        // One line longer than the buffer: grow it.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const want = Math.min(buf.length - carry, to - pos - carry);
+      const { bytesRead } = await fh.read(buf, carry, want, pos + carry);
+      if (bytesRead === 0) break;
+      const filled = carry + bytesRead;
+      const nl = buf.lastIndexOf(10, filled - 1);
+      if (nl < 0) {
+        carry = filled;
+        continue;
+      }
+      await onChunk(buf.toString('utf8', 0, nl), pos);
+      pos += nl + 1;
+      carry = filled - (nl + 1);
+      buf.copy(buf, 0, nl + 1, filled);
+    }
+    return pos;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads the first `count` points of a column file, or null if it holds fewer (a stale index). */
+export async function readColumn(path: string, count: number): Promise<Float64Array | null> {
+  if (count === 0) return new Float64Array(0);
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const out = new Float64Array(count * 3);
+    const bytes = new Uint8Array(out.buffer);
+    let done = 0;
+    while (done < bytes.length) {
+      const { bytesRead } = await fh.read(bytes, done, bytes.length - done, done);
+      if (bytesRead === 0) return null;
+      done += bytesRead;
+    }
+    return out;
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Parses jsonl bytes [from, to) into per-key point buffers. Returns records parsed and the end offset. */
+export async function parseRange(
+  path: string,
+  from: number,
+  to: number,
+  into: Map<string, PointBuffer>,
+  onChunkDone?: () => Promise<void>,
+): Promise<{ records: number; end: number }> {
+  let records = 0;
+  const end = await scanLines(path, from, to, async (text) => {
+    for (const r of parseLines(text)) {
+      if (!r) continue;
+      records++;
+      const step = r.step as number;
+      const wallTime = r.wallTime as number;
+      forEachValue(r, (key, value) => {
+        let buf = into.get(key);
+        if (!buf) into.set(key, (buf = new PointBuffer()));
+        buf.push(step, wallTime, value);
+      });
+    }
+    await onChunkDone?.();
+  });
+  return { records, end };
+}
+
+/** The writer's handle on metrics.idx/. One per run, owned by the run's single metrics writer. */
+export class ColumnFiles {
+  readonly #dir: string;
+  readonly #runDir: string;
+  readonly #columns = new Map<string, { file: string; count: number; fh: FileHandle | null }>();
+  #nextFile = 0;
+  #jsonlBytes = 0;
+  #records = 0;
+
+  private constructor(runDir: string) {
+    this.#runDir = runDir;
+    this.#dir = join(runDir, METRIC_INDEX_DIR);
+  }
+
+  get jsonlBytes(): number {
+    return this.#jsonlBytes;
+  }
+
+  /**
+   * Brings the sidecar in line with metrics.jsonl up to `jsonlSize`: keeps what a valid index
+   * covers (cutting columns back to their indexed length), parses the jsonl after it, and writes
+   * a fresh index. A missing or inconsistent index means a full rebuild from the jsonl.
+   */
+  static async open(runDir: string, jsonlSize: number): Promise<ColumnFiles> {
+    const cols = new ColumnFiles(runDir);
+    const index = await readMetricIndex(runDir);
+    let from = 0;
+    if (index && index.jsonlBytes <= jsonlSize && (await cols.#adopt(index))) {
+      from = index.jsonlBytes;
+      cols.#records = index.records;
+    } else {
+      await rm(cols.#dir, { recursive: true, force: true });
+      cols.#columns.clear();
+      cols.#nextFile = 0;
+    }
+    await mkdir(cols.#dir, { recursive: true });
+    // Temp files of index writes a killed writer left behind.
+    for (const n of await readdir(cols.#dir)) if (n.endsWith('.tmp')) await rm(join(cols.#dir, n), { force: true });
+    const pending = new Map<string, PointBuffer>();
+    const { records, end } = await parseRange(join(runDir, METRICS_FILE), from, jsonlSize, pending, async () => {
+      // Bound memory on a full rebuild of a long stream: write columns every ~1M points.
+      let points = 0;
+      for (const b of pending.values()) points += b.length;
+      if (points > 1_000_000) await cols.#appendColumns(pending);
+    });
+    await cols.#appendColumns(pending);
+    cols.#records += records;
+    cols.#jsonlBytes = Math.max(from, end);
+    await cols.#writeIndex();
+    return cols;
+  }
+
+  /** Appends buffered points (then clears them) and records that the jsonl now has `jsonlBytes`. */
+  async append(pending: Map<string, PointBuffer>, jsonlBytes: number, records: number): Promise<void> {
+    await this.#appendColumns(pending);
+    this.#jsonlBytes = jsonlBytes;
+    this.#records += records;
+    await this.#writeIndex();
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.#columns.values()) {
+      await c.fh?.close();
+      c.fh = null;
+    }
+  }
+
+  async #adopt(index: MetricIndex): Promise<boolean> {
+    for (const k of index.keys) {
+      const path = join(this.#dir, k.file);
+      const size = await fileSize(path);
+      if (size === null || size < k.count * POINT_BYTES) return false;
+      if (size > k.count * POINT_BYTES) {
+        // Points written after the index was: they are re-read from the jsonl tail.
+        const fh = await open(path, 'r+');
+        try {
+          await fh.truncate(k.count * POINT_BYTES);
+        } finally {
+          await fh.close();
+        }
+      }
+      this.#columns.set(k.key, { file: k.file, count: k.count, fh: null });
+      this.#nextFile = Math.max(this.#nextFile, Number.parseInt(k.file, 10) + 1);
+    }
+    return true;
+  }
+
+  async #appendColumns(pending: Map<string, PointBuffer>): Promise<void> {
+    const writes: Promise<void>[] = [];
+    for (const [key, buf] of pending) {
+      if (buf.length === 0) continue;
+      let col = this.#columns.get(key);
+      if (!col) {
+        col = { file: `${this.#nextFile++}.f64`, count: 0, fh: null };
+        this.#columns.set(key, col);
+      }
+      const c = col;
+      const view = buf.view();
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      const n = buf.length;
+      writes.push(
+        (async () => {
+          c.fh ??= await open(join(this.#dir, c.file), 'a');
+          await writeAll(c.fh, bytes);
+          c.count += n;
+        })(),
+      );
+    }
+    await Promise.all(writes);
+    for (const buf of pending.values()) buf.clear();
+  }
+
+  async #writeIndex(): Promise<void> {
+    const index: MetricIndex = {
+      version: METRIC_INDEX_VERSION,
+      jsonlBytes: this.#jsonlBytes,
+      records: this.#records,
+      keys: [...this.#columns].map(([key, c]) => ({ key, file: c.file, count: c.count })),
+    };
+    await writeFileAtomic(join(this.#dir, METRIC_INDEX_FILE), JSON.stringify(index));
+  }
+
+  get runDir(): string {
+    return this.#runDir;
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * The shapes stored in db.json and runs/<id>/run.json, as zod schemas (validated on every open)
+ * with their TypeScript types inferred from them. Bump SCHEMA_VERSION and add a migration in
+ * migrations.ts whenever a stored shape changes.
+ */
+import { z } from 'zod';
+import { RUN_ID_PATTERN } from './ids.js';
+
+export const SCHEMA_VERSION = 2;
+
+export const RUN_STATUSES = ['queued', 'running', 'stopped', 'finished', 'failed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses a run no longer leaves on its own (a resume moves it back to `running`). */
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['stopped', 'finished', 'failed', 'crashed'];
+
+const isoTime = z.iso.datetime();
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const count = z.number().int().nonnegative();
+
+/** The tfjs backend a run trained on (`describeBackend()` from core/tensor fits this shape). */
+export const RunBackendSchema = z.object({
+  name: z.string().min(1),
+  simd: z.boolean().optional(),
+  threads: z.number().int().optional(),
+  tfjsVersion: z.string().optional(),
+  skipped: z.array(z.object({ candidate: z.string(), reason: z.string() })).optional(),
+});
+export type RunBackend = z.infer<typeof RunBackendSchema>;
+
+/** Last/min/max of one metric key over a run; `lastStep` is the step `last` was logged at. */
+export const MetricSummarySchema = z.object({
+  last: finite,
+  lastStep: finite,
+  min: finite,
+  max: finite,
+  count,
+});
+export type MetricSummary = z.infer<typeof MetricSummarySchema>;
+
+export const RunErrorSchema = z.object({ message: z.string(), stack: z.string().optional() });
+export type RunError = z.infer<typeof RunErrorSchema>;
+
+export const RunRecordSchema = z.object({
+  id: z.string().regex(RUN_ID_PATTERN),
+  name: z.string(),
+  /** Algorithm id (`ppo`, `a2c`, …). */
+  algo: z.string().min(1),
+  /** Env id (`CartPole-v1`, …). */
+  env: z.string().min(1),
+  /** The full, validated algorithm config the run was started with. */
+  config: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  status: z.enum(RUN_STATUSES),
+  backend: RunBackendSchema.nullable(),
+  createdAt: isoTime,
+  /** Last time this record changed. */
+  updatedAt: isoTime,
+  /** First time the run entered `running` (kept across resumes). */
+  startedAt: isoTime.nullable(),
+  /** When the run last reached a terminal status; null while queued or running. */
+  endedAt: isoTime.nullable(),
+  /** Environment steps done so far (the x axis of every chart). */
+  step: count,
+  /** Planned total environment steps, when known. */
+  totalSteps: count.nullable(),
+  /** Completed training episodes. */
+  episodes: count,
+  tags: z.array(z.string()),
+  notes: z.string(),
+  summary: z.record(z.string(), MetricSummarySchema),
+  error: RunErrorSchema.nullable(),
+  /** Process id of the training process while running; the reconcile step checks it is still alive. */
+  pid: z.number().int().positive().nullable(),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+/** Placeholder entry for the datasets index (filled by the preference-datasets issue). */
+export const DatasetIndexEntrySchema = z.looseObject({ id: z.string().min(1) });
+export type DatasetIndexEntry = z.infer<typeof DatasetIndexEntrySchema>;
+
+export const DbDataSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runs: z.array(RunRecordSchema),
+  datasets: z.array(DatasetIndexEntrySchema),
+});
+export type DbData = z.infer<typeof DbDataSchema>;
+
+/** runs/<id>/run.json: the record beside the run's files, so the index can be rebuilt from disk. */
+export const RunFileSchema = z.object({ schemaVersion: z.literal(SCHEMA_VERSION), run: RunRecordSchema });
+export type RunFile = z.infer<typeof RunFileSchema>;
+
+const timeInput = z.union([isoTime, z.date().transform((d) => d.toISOString())]);
+const nameInput = z.string().trim().min(1).max(200);
+
+export const CreateRunInputSchema = z.strictObject({
+  name: nameInput.optional(),
+  algo: z.string().min(1),
+  env: z.string().min(1),
+  config: z.record(z.string(), z.unknown()),
+  seed: z.number().int(),
+  tags: z.array(z.string().min(1)).optional(),
+  notes: z.string().optional(),
+  backend: RunBackendSchema.nullable().optional(),
+  totalSteps: count.nullable().optional(),
+});
+export type CreateRunInput = z.input<typeof CreateRunInputSchema>;
+
+/** What `updateRun` may change. id, algo, env, config, seed and createdAt are fixed at creation. */
+export const RunPatchSchema = z.strictObject({
+  name: nameInput.optional(),
+  status: z.enum(RUN_STATUSES).optional(),
+  backend: RunBackendSchema.nullable().optional(),
+  startedAt: timeInput.nullable().optional(),
+  endedAt: timeInput.nullable().optional(),
+  step: count.optional(),
+  totalSteps: count.nullable().optional(),
+  episodes: count.optional(),
+  tags: z.array(z.string().min(1)).optional(),
+  notes: z.string().optional(),
+  summary: z.record(z.string(), MetricSummarySchema).optional(),
+  error: RunErrorSchema.nullable().optional(),
+  pid: z.number().int().positive().nullable().optional(),
+});
+export type RunPatch = z.input<typeof RunPatchSchema>;
+
+/** One line per problem: `config.seed: expected number, received string`. */
+export function describeZodError(error: z.ZodError, root: string): string {
+  return error.issues
+    .map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    .join('; ');
+}
