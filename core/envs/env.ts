@@ -44,6 +44,11 @@ export interface EnvSnapshot {
   state: number[];
   elapsedSteps: number;
   rng: RngState;
+  /**
+   * Env-specific hidden variables outside `state` (e.g. CartPole's `steps_beyond_terminated`),
+   * so a restored env behaves exactly like the original even after a terminal step.
+   */
+  extra?: Record<string, number>;
 }
 
 export interface Env {
