@@ -1,0 +1,281 @@
+/**
+ * The one contract between the UI and the app's back end, shared by both transports
+ * (Electron IPC through the preload, and the browser-mode WebSocket of core/host).
+ * Invoke channels are `domain:verb` with a zod-validated request and a typed response;
+ * events flow one way, from the back end to every subscriber.
+ * This folder is the only part of core/ the renderer may import: no Node, no DOM.
+ */
+import type { RequestIn, RequestOut } from './schemas.js';
+
+export type { RequestIn, RequestOut } from './schemas.js';
+
+/** Every invoke channel (request → response). Request schemas: schemas.ts; response types: InvokeResponses. */
+export const INVOKE_CHANNELS = [
+  'runs:list',
+  'runs:get',
+  'runs:start',
+  'runs:stop',
+  'runs:resume',
+  'runs:delete',
+  'runs:update',
+  'runs:logs',
+  'metrics:query',
+  'metrics:tail',
+  'checkpoints:list',
+  'algos:describe',
+  'system:info',
+] as const;
+export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
+
+/**
+ * `stopping`: a stop was requested and the process is saving its checkpoint. `failed`: training threw an error
+ * (bad config, NaN, …). `crashed`: the training process died without reporting (killed, out of memory, …).
+ */
+export const RUN_STATUSES = ['queued', 'running', 'stopping', 'stopped', 'finished', 'failed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Statuses in which a run has a live (or about to be live) training process. */
+export const ACTIVE_STATUSES: readonly RunStatus[] = ['queued', 'running', 'stopping'];
+
+export type ApiErrorCode =
+  | 'unknown_channel'
+  | 'invalid_request'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  | 'internal';
+
+export interface ApiIssue {
+  /** Dotted path of the offending field (`config.clipCoef`), empty for the payload itself. */
+  path: string;
+  message: string;
+}
+
+export interface ApiError {
+  code: ApiErrorCode;
+  /** One sentence naming what was wrong and where. */
+  message: string;
+  issues?: ApiIssue[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** Compute backend a run trained on (mirrors core/tensor's BackendInfo without importing it). */
+export interface BackendInfo {
+  name: string;
+  simd?: boolean;
+  threads?: number;
+  tfjsVersion?: string;
+  skipped?: { candidate: string; reason: string }[];
+}
+
+export interface RunSummary {
+  lastReturn: number | null;
+  bestReturn: number | null;
+  /** Environment steps per second at the last progress report. */
+  sps: number | null;
+}
+
+export interface RunInfo {
+  id: string;
+  name: string;
+  algo: string;
+  env: string;
+  seed: number;
+  status: RunStatus;
+  config: Record<string, unknown>;
+  backend: BackendInfo | null;
+  tags: string[];
+  notes: string;
+  /** ISO timestamps. */
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  step: number;
+  totalSteps: number;
+  summary: RunSummary;
+  error: string | null;
+}
+
+export interface MetricRecord {
+  step: number;
+  values: Record<string, number>;
+}
+
+/**
+ * One key's points, downsampled: arrays of equal length, ordered by step. Each point is a bucket's mean,
+ * with the bucket's min and max (equal to the value where a point is raw), so a spike is never lost.
+ */
+export interface MetricSeries {
+  key: string;
+  steps: number[];
+  values: number[];
+  mins: number[];
+  maxs: number[];
+  /** Raw points behind the series. */
+  totalPoints: number;
+}
+
+export interface MetricsQueryResult {
+  keys: string[];
+  series: MetricSeries[];
+  /** Byte offset to pass to metrics:tail to continue exactly after what this query read. */
+  offset: number;
+}
+
+export interface MetricsTailResult {
+  records: MetricRecord[];
+  nextOffset: number;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  /** ISO time the checkpoint was written. */
+  time: string;
+  /** Metric values recorded with the checkpoint (latest of each key at save time). */
+  metrics: Record<string, number>;
+}
+
+export interface LogLine {
+  time: string;
+  stream: 'log' | 'stdout' | 'stderr' | 'system';
+  text: string;
+}
+
+/** A JSON Schema document (draft 2020-12) as produced by zod's `z.toJSONSchema`. */
+export interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  title?: string;
+  default?: unknown;
+  enum?: unknown[];
+  const?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+  [key: string]: unknown;
+}
+
+export interface AlgoDescription {
+  id: string;
+  title: string;
+  description: string;
+  configSchema: JsonSchema;
+  /** Config values per preset name (an env id or a named setting). */
+  presets: Record<string, Record<string, unknown>>;
+  /** Suggested run length per preset name (env steps), and without a preset. */
+  totalSteps: { default: number; presets: Record<string, number> };
+}
+
+export interface EnvDescription {
+  id: string;
+  description: string;
+  obsDim: number;
+  action: { kind: 'discrete'; n: number } | { kind: 'box'; dim: number };
+  maxEpisodeSteps: number;
+  rewardThreshold: number | null;
+}
+
+export interface AlgosDescription {
+  algos: AlgoDescription[];
+  envs: EnvDescription[];
+}
+
+export interface SystemInfo {
+  appVersion: string;
+  transport: 'electron' | 'browser';
+  /** The data folder runs are stored in. */
+  home: string;
+  /** Backend training processes pick on this machine (probed once). */
+  backend: BackendInfo | null;
+  backendError: string | null;
+  maxConcurrent: number;
+  platform: string;
+  versions: Record<string, string>;
+}
+
+/** Response type per invoke channel. */
+export interface InvokeResponses {
+  'runs:list': RunInfo[];
+  'runs:get': RunInfo;
+  'runs:start': RunInfo[];
+  'runs:stop': RunInfo;
+  'runs:resume': RunInfo;
+  'runs:delete': { id: string; deleted: true };
+  'runs:update': RunInfo;
+  'runs:logs': LogLine[];
+  'metrics:query': MetricsQueryResult;
+  'metrics:tail': MetricsTailResult;
+  'checkpoints:list': CheckpointInfo[];
+  'algos:describe': AlgosDescription;
+  'system:info': SystemInfo;
+}
+export type Response<C extends InvokeChannel> = InvokeResponses[C];
+
+/** Payload type per event channel. */
+export interface EventPayloads {
+  /** The run's full record after any change of status, name, tags, notes or summary. */
+  'run:status': RunInfo;
+  /** Frequent lightweight progress (≤ 10 per second per run). */
+  'run:progress': { id: string; step: number; totalSteps: number; sps: number; etaSeconds: number | null; recentReturn: number | null };
+  /** New metric records, batched (≤ 10 batches per second per run). */
+  'run:metrics': { id: string; records: MetricRecord[] };
+  'run:log': { id: string; lines: LogLine[] };
+  'run:checkpoint': { id: string; step: number };
+  'run:deleted': { id: string };
+}
+export type EventChannel = keyof EventPayloads;
+export const EVENT_CHANNELS = [
+  'run:status',
+  'run:progress',
+  'run:metrics',
+  'run:log',
+  'run:checkpoint',
+  'run:deleted',
+] as const satisfies readonly EventChannel[];
+
+export type ApiEvent = { [E in EventChannel]: { event: E; payload: EventPayloads[E] } }[EventChannel];
+
+/** What every transport gives the renderer. */
+export interface ApiClient {
+  invoke<C extends InvokeChannel>(channel: C, ...payload: OptionalIfEmpty<RequestIn<C>>): Promise<Result<Response<C>>>;
+  on<E extends EventChannel>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+}
+type OptionalIfEmpty<T> = undefined extends T ? [payload?: T] : [payload: T];
+
+/** Handler table a back end implements: validated request in, response out (throw ApiFailure for expected errors). */
+export type Handlers = { [C in InvokeChannel]: (request: RequestOut<C>) => Promise<Response<C>> };
+
+/** An expected failure with an error code, thrown by handlers and mapped to `{ok:false}`. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly issues?: ApiIssue[],
+  ) {
+    super(message);
+    this.name = 'ApiFailure';
+  }
+}
+
+const CHANNEL_SET: ReadonlySet<string> = new Set(INVOKE_CHANNELS);
+export function isInvokeChannel(channel: unknown): channel is InvokeChannel {
+  return typeof channel === 'string' && CHANNEL_SET.has(channel);
+}
+export function isEventChannel(event: unknown): event is EventChannel {
+  return typeof event === 'string' && (EVENT_CHANNELS as readonly string[]).includes(event);
+}
+
+/** What a transport (IPC gate, WebSocket host) needs from the back end: validated dispatch and events. */
+export interface ApiBackend {
+  /** Validates channel and payload, runs the handler; never throws. */
+  invoke(channel: unknown, payload: unknown): Promise<Result<unknown>>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}

@@ -1,0 +1,116 @@
+/**
+ * Zod schemas for every request that crosses a process boundary (Electron IPC or the browser-mode WebSocket).
+ * Every object is strict (unknown keys are rejected, which also rejects `__proto__`/`constructor` smuggled in as
+ * own keys), every string and array is bounded. The algorithm config itself is validated twice: here only as a
+ * bounded JSON object, then against the algorithm's own schema by the run manager.
+ */
+import { z } from 'zod';
+import type { InvokeChannel } from './contract.js';
+
+/** Limits shared by the schemas and the structural pre-check in validate.ts. */
+export const LIMITS = {
+  idLength: 64,
+  nameLength: 200,
+  tagLength: 64,
+  maxTags: 32,
+  notesLength: 10_000,
+  keyLength: 128,
+  maxSeeds: 32,
+  maxMetricKeys: 256,
+  maxPoints: 20_000,
+  /** Longest string anywhere in a payload. */
+  stringLength: 20_000,
+  /** Deepest nesting of objects/arrays anywhere in a payload. */
+  depth: 8,
+  /** Most keys in one object / items in one array. */
+  entries: 2_000,
+} as const;
+
+export const RunId = z
+  .string()
+  .min(1)
+  .max(LIMITS.idLength)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"');
+
+const AlgoIdText = z.string().min(1).max(LIMITS.keyLength).regex(/^[a-z0-9-]+$/, 'must be a lowercase algorithm id');
+const EnvIdText = z
+  .string()
+  .min(1)
+  .max(LIMITS.keyLength)
+  .regex(/^[A-Za-z0-9_-]+-v\d+$/, 'must be an environment id like CartPole-v1');
+const Name = z.string().trim().min(1, 'must not be empty').max(LIMITS.nameLength);
+const Tag = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(LIMITS.tagLength)
+  .regex(/^[^,\s][^,]*$/, 'must not contain commas');
+const Tags = z.array(Tag).max(LIMITS.maxTags);
+const Notes = z.string().max(LIMITS.notesLength);
+const Seed = z.number().int().min(0).max(2 ** 31 - 1);
+const TotalSteps = z.number().int().positive().max(1e10);
+const Step = z.number().int().min(0);
+const MetricKey = z.string().min(1).max(LIMITS.keyLength);
+
+/** A JSON value (the structural limits are enforced by validate.ts before zod runs). */
+const JsonPrimitive = z.union([z.string().max(LIMITS.stringLength), z.number(), z.boolean(), z.null()]);
+type Json = z.infer<typeof JsonPrimitive> | Json[] | { [key: string]: Json };
+export const JsonValue: z.ZodType<Json> = z.lazy(() =>
+  z.union([JsonPrimitive, z.array(JsonValue).max(LIMITS.entries), z.record(z.string().max(LIMITS.keyLength), JsonValue)]),
+);
+const ConfigObject = z.record(z.string().min(1).max(LIMITS.keyLength), JsonValue);
+
+const Empty = z.strictObject({}).optional();
+const ById = z.strictObject({ id: RunId });
+
+/** Request schemas, keyed by channel. The channel list of the contract is the key list of this object. */
+export const requestSchemas = {
+  'runs:list': Empty,
+  'runs:get': ById,
+  'runs:start': z.strictObject({
+    algo: AlgoIdText,
+    env: EnvIdText,
+    /** Config fields to override on top of the algorithm's defaults (and the preset, when given). */
+    config: ConfigObject.default({}),
+    /** Name of a preset of the algorithm (usually the env id); its values sit under `config`. */
+    preset: z.string().min(1).max(LIMITS.keyLength).optional(),
+    /** Env steps to train for; the preset's (or the algorithm's) suggestion when omitted. */
+    totalSteps: TotalSteps.optional(),
+    /** One run per seed. */
+    seeds: z.array(Seed).min(1, 'needs at least one seed').max(LIMITS.maxSeeds),
+    name: Name.optional(),
+    tags: Tags.optional(),
+    notes: Notes.optional(),
+  }),
+  'runs:stop': ById,
+  'runs:resume': z.strictObject({ id: RunId, totalSteps: TotalSteps.optional() }),
+  'runs:delete': ById,
+  'runs:update': z
+    .strictObject({ id: RunId, name: Name.optional(), tags: Tags.optional(), notes: Notes.optional() })
+    .refine((r) => r.name !== undefined || r.tags !== undefined || r.notes !== undefined, {
+      message: 'needs at least one of name, tags, notes',
+    }),
+  'runs:logs': z.strictObject({ id: RunId, limit: z.number().int().min(1).max(5_000).default(500) }),
+  'metrics:query': z.strictObject({
+    id: RunId,
+    /** Keys to read; all keys when omitted. */
+    keys: z.array(MetricKey).max(LIMITS.maxMetricKeys).optional(),
+    /** Most points per key (min/max per bucket, so no spike is lost). */
+    maxPoints: z.number().int().min(2).max(LIMITS.maxPoints).default(1_000),
+  }),
+  'metrics:tail': z.strictObject({
+    id: RunId,
+    /** Byte offset returned by the previous query/tail. */
+    offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  }),
+  'checkpoints:list': ById,
+  'algos:describe': Empty,
+  'system:info': Empty,
+} as const satisfies Record<InvokeChannel, z.ZodType>;
+
+/** What a caller may send (defaults optional). */
+export type RequestIn<C extends InvokeChannel> = z.input<(typeof requestSchemas)[C]>;
+/** What a handler receives after validation (defaults filled in). */
+export type RequestOut<C extends InvokeChannel> = z.output<(typeof requestSchemas)[C]>;
+
+export { Step, MetricKey };

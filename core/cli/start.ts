@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the desktop app when Electron's binary is installed, otherwise browser mode — said in one line,
+ * with the URL (and its per-launch token) to open.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { startServer } from '../host/server.js';
+import { appBuildReason, ensureRendererBuilt, sourceRoot } from '../host/renderer-build.js';
+
+function electronBinary(): { path: string } | { reason: string } {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof path !== 'string') return { reason: 'the electron package did not give a binary path' };
+    return existsSync(path) ? { path } : { reason: `${path} is missing` };
+  } catch (err) {
+    const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+    return { reason: `${first}; \`node node_modules/electron/install.js\` downloads it where its host is reachable` };
+  }
+}
+
+async function startElectron(binary: string): Promise<void> {
+  const root = sourceRoot() ?? process.cwd();
+  const reason = appBuildReason(root);
+  if (reason) {
+    console.log(`Building the app (npm run build: ${reason})…`);
+    const r = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  const child = spawn(binary, [root], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+}
+
+async function startBrowserMode(): Promise<void> {
+  const staticDir = await ensureRendererBuilt();
+  const port = process.env.POLICYLAB_PORT ? Number(process.env.POLICYLAB_PORT) : undefined;
+  const server = await startServer({ staticDir, ...(port !== undefined ? { port } : {}) });
+  console.log(`PolicyLab is running in browser mode: open ${server.url}`);
+  console.log('Press Ctrl-C to stop (running trainings save a checkpoint first).');
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('Stopping…');
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const electron = electronBinary();
+if ('path' in electron && process.env.POLICYLAB_BROWSER !== '1') {
+  await startElectron(electron.path);
+} else {
+  if ('reason' in electron) console.log(`Electron binary not available (${electron.reason}); starting browser mode`);
+  await startBrowserMode();
+}

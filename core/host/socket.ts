@@ -1,0 +1,48 @@
+/**
+ * One browser-mode WebSocket connection: requests `{id, channel, payload}` in, `{type:'result', id, result}` out,
+ * and every back-end event pushed as `{type:'event', event, payload}`. Validation happens in the back end's
+ * invoke (the same gate the Electron IPC uses); here only the envelope is checked.
+ */
+import type { WebSocket } from 'ws';
+import type { ApiBackend, Result } from '../api/contract.js';
+
+/** Wire format shared with renderer/src/lib/transport-ws.ts. */
+export interface WsRequest {
+  id: number;
+  channel: string;
+  payload?: unknown;
+}
+export type WsServerMessage =
+  | { type: 'result'; id: number | null; result: Result<unknown> }
+  | { type: 'event'; event: string; payload: unknown };
+
+function send(ws: WebSocket, message: WsServerMessage): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+}
+
+function envelopeError(id: number | null, message: string): WsServerMessage {
+  return { type: 'result', id, result: { ok: false, error: { code: 'invalid_request', message } } };
+}
+
+export function handleSocket(ws: WebSocket, api: ApiBackend): void {
+  const unsubscribe = api.subscribe((e) => send(ws, { type: 'event', event: e.event, payload: e.payload }));
+  ws.on('close', unsubscribe);
+  ws.on('error', unsubscribe);
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return send(ws, envelopeError(null, 'binary messages are not accepted'));
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      return send(ws, envelopeError(null, 'message is not valid JSON'));
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      return send(ws, envelopeError(null, 'message must be an object {id, channel, payload}'));
+    }
+    const { id, channel, payload } = msg as Partial<WsRequest>;
+    if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
+      return send(ws, envelopeError(null, 'message.id must be an integer'));
+    }
+    void api.invoke(channel, payload).then((result) => send(ws, { type: 'result', id, result }));
+  });
+}

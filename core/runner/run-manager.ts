@@ -1,0 +1,406 @@
+/**
+ * RunManager: the app's only writer of db.json. Starts one training process per run (never training in the
+ * UI/server process), queues runs beyond a concurrency limit, stops them gracefully (the loop saves a
+ * checkpoint), resumes, deletes with files, marks a process that dies without reporting as `crashed`,
+ * and fans every event out to subscribers (the IPC gate, WebSocket clients, tests).
+ */
+import { cpus } from 'node:os';
+import type { ApiEvent, RunInfo } from '../api/contract.js';
+import { ApiFailure } from '../api/contract.js';
+import { listCheckpoints, MetricReader, StoreError, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
+import { RunLogs } from './logs.js';
+import { toRunInfo } from './run-info.js';
+import { defaultWorkerPath, forkWorker, type SpawnWorker } from './spawn.js';
+import { TrainingProcess, type Outcome } from './training-process.js';
+
+export interface RunManagerOptions {
+  store: RunStore;
+  /** Most training processes at once; more runs wait in the queue. Default: CPU cores − 1, at least 1, at most 4. */
+  maxConcurrent?: number;
+  spawn?: SpawnWorker;
+  /** Module the training process runs (default: worker.ts/worker.js next to this file). */
+  workerPath?: string;
+  /** How long a stopping run may take to checkpoint and exit before it is killed. */
+  stopTimeoutMs?: number;
+  /** Environment of training processes (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface NewRun {
+  algo: string;
+  env: string;
+  config: Record<string, unknown>;
+  seed: number;
+  totalSteps: number;
+  name?: string;
+  tags?: string[];
+  notes?: string;
+}
+
+/** Steps and summaries are written to db.json at most this often while a run trains (plus on every status change). */
+const PERSIST_INTERVAL_MS = 2_000;
+
+export function defaultConcurrency(): number {
+  return Math.max(1, Math.min(4, cpus().length - 1));
+}
+
+export function mapStoreError(err: unknown): unknown {
+  if (err instanceof StoreError) {
+    if (err.code === 'UNKNOWN_RUN' || err.code === 'NOT_FOUND') return new ApiFailure('not_found', err.message);
+    if (err.code === 'RUN_ACTIVE') return new ApiFailure('conflict', err.message);
+    if (err.code === 'INVALID_INPUT') return new ApiFailure('invalid_request', err.message);
+  }
+  return err;
+}
+
+export class RunManager {
+  readonly store: RunStore;
+  readonly maxConcurrent: number;
+  readonly #spawn: SpawnWorker;
+  readonly #workerPath: string;
+  readonly #stopTimeoutMs: number;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #active = new Map<string, TrainingProcess>();
+  /** When each active run last wrote its step/summary to db.json. */
+  readonly #lastPersist = new Map<string, number>();
+  readonly #queue: { id: string }[] = [];
+  /** Per active run: resolves when its end has been recorded. */
+  readonly #finishing = new Map<string, Promise<void>>();
+  /** Runs taken off the queue whose process is being prepared (they hold a slot). */
+  readonly #launching = new Map<string, { cancelled: boolean }>();
+  readonly #listeners = new Set<(event: ApiEvent) => void>();
+  readonly #logs: RunLogs;
+  #closing = false;
+
+  private constructor(options: RunManagerOptions) {
+    this.store = options.store;
+    this.maxConcurrent = options.maxConcurrent ?? defaultConcurrency();
+    if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
+      throw new Error(`maxConcurrent must be an integer ≥ 1, got ${this.maxConcurrent}`);
+    }
+    this.#spawn = options.spawn ?? forkWorker;
+    this.#workerPath = options.workerPath ?? defaultWorkerPath();
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
+    this.#env = options.env ?? process.env;
+    this.#logs = new RunLogs((id) => this.store.runDir(id, false), (id, lines) => this.#emit({ event: 'run:log', payload: { id, lines } }));
+  }
+
+  /**
+   * Opens a manager on a store: runs left `running` by a previous process that is gone become `crashed`,
+   * runs left `queued` become `stopped` (resume them to run).
+   */
+  static async open(options: RunManagerOptions): Promise<RunManager> {
+    const manager = new RunManager(options);
+    await options.store.reconcile();
+    for (const run of options.store.listRuns({ status: 'queued' })) {
+      await options.store.updateRun(run.id, { status: 'stopped' });
+    }
+    return manager;
+  }
+
+  subscribe(listener: (event: ApiEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(event: ApiEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(event);
+      } catch {
+        // A failing subscriber (closed socket) must not break the others or the run.
+      }
+    }
+  }
+
+  info(id: string): RunInfo {
+    try {
+      return this.#info(this.store.getRun(id));
+    } catch (err) {
+      throw mapStoreError(err);
+    }
+  }
+
+  list(): RunInfo[] {
+    return this.store.listRuns().map((r) => this.#info(r));
+  }
+
+  #info(record: RunRecord): RunInfo {
+    const active = this.#active.get(record.id);
+    return toRunInfo(record, active ? { stopping: active.stopRequested, summary: active.summary, step: active.step, sps: active.sps } : null);
+  }
+
+  #emitStatus(record: RunRecord): void {
+    this.#emit({ event: 'run:status', payload: this.#info(record) });
+  }
+
+  async #update(id: string, patch: RunPatch): Promise<RunRecord> {
+    const record = await this.store.updateRun(id, patch);
+    this.#emitStatus(record);
+    return record;
+  }
+
+  /** Creates a run (status `queued`) and starts it when a slot is free. */
+  async start(input: NewRun): Promise<RunInfo> {
+    if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
+    const record = await this.store.createRun({
+      algo: input.algo,
+      env: input.env,
+      config: input.config,
+      seed: input.seed,
+      totalSteps: input.totalSteps,
+      ...(input.name !== undefined ? { name: input.name } : {}),
+      ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...(input.notes !== undefined ? { notes: input.notes } : {}),
+    });
+    this.#emitStatus(record);
+    this.#queue.push({ id: record.id });
+    this.#pump();
+    return this.info(record.id);
+  }
+
+  /** Graceful stop: a queued run leaves the queue; a running one checkpoints and exits (killed after the timeout). */
+  async stop(id: string): Promise<RunInfo> {
+    const record = this.#get(id);
+    const queued = this.#queue.findIndex((q) => q.id === id);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      await this.#update(id, { status: 'stopped' });
+      return this.info(id);
+    }
+    const active = this.#active.get(id);
+    const launching = this.#launching.get(id);
+    if (!active && launching) {
+      // Not spawned yet: #launch sees the flag before it spawns and records `stopped`.
+      launching.cancelled = true;
+      return { ...this.info(id), status: 'stopping' };
+    }
+    if (!active) throw new ApiFailure('conflict', `run ${id} is ${record.status}, not running; nothing to stop`);
+    if (!active.stopRequested) {
+      this.#logs.append(id, 'system', 'stop requested: saving a checkpoint');
+      active.stop();
+      this.#emitStatus(record);
+    }
+    return this.info(id);
+  }
+
+  /** Continues a stopped/crashed/failed (or finished, with a larger totalSteps) run from its latest checkpoint. */
+  async resume(id: string, totalSteps?: number): Promise<RunInfo> {
+    const record = this.#get(id);
+    if (this.#active.has(id) || this.#launching.has(id) || this.#queue.some((q) => q.id === id)) {
+      throw new ApiFailure('conflict', `run ${id} is already ${record.status}`);
+    }
+    if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
+    const target = totalSteps ?? record.totalSteps ?? 0;
+    if (record.status === 'finished' && target <= record.step) {
+      throw new ApiFailure('conflict', `run ${id} finished at step ${record.step}; pass a larger totalSteps to continue it`);
+    }
+    await this.#update(id, { status: 'queued', error: null, ...(totalSteps !== undefined ? { totalSteps } : {}) });
+    this.#queue.push({ id });
+    this.#pump();
+    return this.info(id);
+  }
+
+  /** Deletes a run and its files; a live process is killed first (the UI asks for confirmation). */
+  async delete(id: string): Promise<void> {
+    this.#get(id);
+    const queued = this.#queue.findIndex((q) => q.id === id);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    const launching = this.#launching.get(id);
+    if (launching) launching.cancelled = true;
+    const active = this.#active.get(id);
+    if (active) {
+      active.kill();
+      await active.exited;
+      await this.#settled(id);
+    }
+    await this.#logs.close(id);
+    try {
+      await this.store.deleteRun(id, () => false);
+    } catch (err) {
+      throw mapStoreError(err);
+    }
+    this.#emit({ event: 'run:deleted', payload: { id } });
+  }
+
+  async update(id: string, patch: { name?: string; tags?: string[]; notes?: string }): Promise<RunInfo> {
+    this.#get(id);
+    const record = await this.#update(id, patch);
+    return this.#info(record);
+  }
+
+  logs(id: string, limit: number) {
+    this.#get(id);
+    return this.#logs.tail(id, limit);
+  }
+
+  /** Stops every run gracefully and waits for the processes to exit; queued runs become `stopped`. */
+  async close(): Promise<void> {
+    this.#closing = true;
+    for (const { id } of this.#queue.splice(0)) await this.#update(id, { status: 'stopped' });
+    while (this.#launching.size > 0) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all(
+      [...this.#active].map(async ([id, a]) => {
+        if (!a.stopRequested) await this.stop(id).catch(() => undefined);
+        await a.exited;
+        await this.#settled(id);
+      }),
+    );
+    await this.#logs.closeAll();
+    await this.store.flush();
+  }
+
+  #get(id: string): RunRecord {
+    try {
+      return this.store.getRun(id);
+    } catch (err) {
+      throw mapStoreError(err);
+    }
+  }
+
+  #pump(): void {
+    while (!this.#closing && this.#active.size + this.#launching.size < this.maxConcurrent && this.#queue.length > 0) {
+      const { id } = this.#queue.shift()!;
+      const slot = { cancelled: false };
+      this.#launching.set(id, slot);
+      this.#launch(id, slot)
+        .catch((err: unknown) => this.#failLaunch(id, err))
+        .finally(() => {
+          this.#launching.delete(id);
+          if (slot.cancelled) this.#pump();
+        });
+    }
+  }
+
+  async #failLaunch(id: string, err: unknown): Promise<void> {
+    this.#active.delete(id);
+    if (!this.store.findRun(id)) return; // deleted while it was being launched
+    const message = `could not start the training process: ${err instanceof Error ? err.message : String(err)}`;
+    this.#logs.append(id, 'system', message);
+    if (this.store.findRun(id)) await this.#update(id, { status: 'crashed', error: { message } }).catch(() => undefined);
+    this.#pump();
+  }
+
+  /** Resolves once the manager has recorded the end of run `id`'s process. */
+  #settled(id: string): Promise<void> {
+    return this.#finishing.get(id) ?? Promise.resolve();
+  }
+
+  async #launch(id: string, slot: { cancelled: boolean }): Promise<void> {
+    const record = this.store.getRun(id);
+    const runDir = this.store.runDir(id);
+    // Resume from the latest checkpoint when there is one; otherwise (never started, or died before its
+    // first checkpoint) start over, dropping any metrics the earlier attempt logged.
+    const checkpoints = await listCheckpoints(runDir);
+    const resume = checkpoints.length > 0;
+    if (!resume && !slot.cancelled) await truncateMetrics(runDir, -Infinity);
+    if (slot.cancelled || this.#closing) {
+      if (this.store.findRun(id)) await this.#update(id, { status: 'stopped' });
+      return;
+    }
+    const emit = this.#emit.bind(this);
+    const proc = new TrainingProcess({
+      spawn: this.#spawn,
+      workerPath: this.#workerPath,
+      env: this.#env,
+      stopTimeoutMs: this.#stopTimeoutMs,
+      summary: record.summary,
+      step: record.step,
+      start: () => ({
+        type: 'start',
+        runId: id,
+        runDir,
+        algo: record.algo,
+        env: record.env,
+        config: record.config,
+        seed: record.seed,
+        totalSteps: this.store.findRun(id)?.totalSteps ?? record.totalSteps ?? 0,
+        resume,
+      }),
+      hooks: {
+        log: (stream, text) => this.#logs.append(id, stream, text),
+        started: (backend) => {
+          this.#logs.append(id, 'system', `training on backend ${backend.name}`);
+          void this.#update(id, { backend }).catch(() => undefined);
+        },
+        progress: (p) => {
+          emit({ event: 'run:progress', payload: { id, ...p } });
+          this.#persistProgress(id, proc);
+        },
+        metrics: (records) => {
+          emit({ event: 'run:metrics', payload: { id, records } });
+          this.#persistProgress(id, proc);
+        },
+        checkpoint: (step) => emit({ event: 'run:checkpoint', payload: { id, step } }),
+      },
+    });
+    this.#active.set(id, proc);
+    this.#lastPersist.set(id, Date.now());
+    this.#logs.append(id, 'system', resume ? `resuming from the checkpoint at step ${checkpoints.at(-1)!.step}` : 'starting');
+    this.#finishing.set(
+      id,
+      proc.exited
+        .then((outcome) => this.#finish(id, proc, outcome))
+        .catch((err: unknown) => this.#logs.append(id, 'system', `could not record the end of the run: ${String(err)}`))
+        .finally(() => {
+          this.#active.delete(id);
+          this.#finishing.delete(id);
+          this.#lastPersist.delete(id);
+          this.#pump();
+        }),
+    );
+    await this.#update(id, { status: 'running', ...(proc.pid ? { pid: proc.pid } : {}) });
+  }
+
+  #persistProgress(id: string, proc: TrainingProcess): void {
+    const now = Date.now();
+    if (now - (this.#lastPersist.get(id) ?? 0) < PERSIST_INTERVAL_MS) return;
+    this.#lastPersist.set(id, now);
+    void this.#update(id, { step: proc.step, summary: proc.summary }).catch(() => undefined);
+  }
+
+  /** Records how the process ended: the run's final status, step, summary (re-read from its metrics file). */
+  async #finish(id: string, proc: TrainingProcess, outcome: Outcome): Promise<void> {
+    if (outcome.kind === 'deleted' || !this.store.findRun(id)) return;
+    let summary = proc.summary;
+    try {
+      const fromFile = await new MetricReader(this.store.runDir(id)).summary();
+      if (Object.keys(fromFile).length > 0) summary = fromFile;
+    } catch {
+      /* keep the live summary */
+    }
+    const step = outcome.kind === 'done' ? outcome.step : proc.step;
+    // Free the slot before the final status goes out, so a resume right after it is not refused.
+    this.#active.delete(id);
+    const base: RunPatch = { step, summary, pid: null };
+    switch (outcome.kind) {
+      case 'done':
+        this.#logs.append(id, 'system', `${outcome.status} at step ${step}`);
+        await this.#update(id, {
+          ...base,
+          status: outcome.status,
+          error: null,
+          backend: outcome.backend,
+          ...(outcome.episodes !== undefined ? { episodes: outcome.episodes } : {}),
+        });
+        return;
+      case 'failed':
+        this.#logs.append(id, 'system', `failed: ${outcome.message}`);
+        await this.#update(id, { ...base, status: 'failed', error: { message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } });
+        return;
+      case 'cancelled':
+        await this.#update(id, { ...base, status: 'stopped' });
+        return;
+      default: {
+        const message =
+          outcome.kind === 'killed-after-timeout'
+            ? `did not stop within ${Math.round(outcome.timeoutMs / 1000)} s and was killed; resume continues from the last checkpoint`
+            : `the training process ${outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`} without reporting${
+                outcome.lastStderr ? `: ${outcome.lastStderr}` : ''
+              }`;
+        this.#logs.append(id, 'system', `crashed: ${message}`);
+        await this.#update(id, { ...base, status: 'crashed', error: { message } });
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/** Chart.js set up once: only the pieces the line charts use, plus zoom/pan. */
+import {
+  Chart,
+  Filler,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
+import zoomPlugin from 'chartjs-plugin-zoom';
+import type { Point } from './downsample.js';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Filler, zoomPlugin);
+
+/** Upper and lower edges of the min/max band of downsampled points (empty when every point is raw). */
+export function bandOf(points: readonly Point[]): { hi: Point[]; lo: Point[] } {
+  if (!points.some((p) => p.lo !== undefined)) return { hi: [], lo: [] };
+  return { hi: points.map((p) => ({ x: p.x, y: p.hi ?? p.y })), lo: points.map((p) => ({ x: p.x, y: p.lo ?? p.y })) };
+}
+
+function cssVar(name: string, fallback: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+}
+
+export function createLineChart(canvas: HTMLCanvasElement, label: string, points: Point[]): Chart<'line', Point[]> {
+  const text = cssVar('--muted', '#666');
+  const grid = cssVar('--chart-grid', 'rgba(0,0,0,0.1)');
+  const line = cssVar('--accent', '#2f6fde');
+  const band = cssVar('--chart-band', 'rgba(47, 111, 222, 0.18)');
+  const { hi, lo } = bandOf(points);
+  const config: ChartConfiguration<'line', Point[]> = {
+    type: 'line',
+    data: {
+      datasets: [
+        {
+          label,
+          data: points,
+          borderColor: line,
+          backgroundColor: line,
+          borderWidth: 1.5,
+          pointRadius: 0,
+          pointHitRadius: 6,
+          tension: 0,
+        },
+        // The min..max band of each downsampled bucket, so a spike the mean hides stays visible.
+        { label: `${label} max`, data: hi, borderWidth: 0, pointRadius: 0, pointHitRadius: 0, backgroundColor: band, fill: '+1' },
+        { label: `${label} min`, data: lo, borderWidth: 0, pointRadius: 0, pointHitRadius: 0, backgroundColor: band, fill: false },
+      ],
+    },
+    options: {
+      animation: false,
+      parsing: false,
+      normalized: true,
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'nearest', axis: 'x', intersect: false },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'step', color: text }, ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
+        y: { type: 'linear', ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
+      },
+      plugins: {
+        tooltip: { enabled: true, filter: (item) => item.datasetIndex === 0 },
+        zoom: {
+          zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x' },
+          pan: { enabled: true, mode: 'x' },
+        },
+      },
+    },
+  };
+  return new Chart(canvas, config);
+}
