@@ -1,0 +1,134 @@
+/**
+ * Everything an exact resume needs, in and out of core/store checkpoints:
+ *   models  actor, critic — tfjs layers-model artifacts (for loading/serving elsewhere);
+ *   arrays  params (every weight, float32, exact), normObs (the policy's next input), optimizer moments;
+ *   state   counters, the algorithm's RNG, every env copy's snapshot (physics, step count, RNG, episode so far),
+ *           normaliser statistics (float64 as JSON numbers), optimizer step counts, the recent-return window.
+ * Restoring all of it makes the resumed run produce the same numbers as one that never stopped.
+ */
+import { loadCheckpoint, saveCheckpoint, type CheckpointArray } from '../store/index.js';
+import type { RunningMeanStdState, RewardScalerState } from '../common/normalizer.js';
+import type { Rng, RngState } from '../common/rng.js';
+import type { VectorEnvCopySnapshot } from '../envs/index.js';
+import type { Collector } from './collect.js';
+import type { ActorCritic } from './model.js';
+import type { Optimizer, OptimizerState } from './nn/optim.js';
+
+export interface Solved {
+  /** Env steps when the mean return of the last 20 training episodes first reached the env's threshold. */
+  step: number;
+  /** Seconds of training (summed over resumes) at that moment. */
+  seconds: number;
+  /** Seconds since the process started (Node's performance.timeOrigin), when it happened in this process. */
+  processSeconds?: number;
+}
+
+export interface LoopCounters {
+  globalStep: number;
+  iteration: number;
+  episodes: number;
+  evalCount: number;
+  nextEvalStep: number;
+  nextCheckpointStep: number;
+  /** Returns of the latest training episodes, oldest first (at most RECENT_WINDOW). */
+  recentReturns: number[];
+  solved: Solved | null;
+  trainSeconds: number;
+}
+
+interface LoopState extends LoopCounters {
+  version: 1;
+  algo: string;
+  env: string;
+  seed: number;
+  rng: RngState;
+  venv: VectorEnvCopySnapshot[];
+  obsRms: RunningMeanStdState | null;
+  rewardScaler: RewardScalerState | null;
+  optimizers: Record<string, OptimizerState>;
+}
+
+export interface CheckpointParts {
+  model: ActorCritic;
+  optimizers: Record<string, Optimizer>;
+  collector: Collector;
+  rng: Rng;
+  meta: { algo: string; env: string; seed: number };
+}
+
+export async function saveLoopCheckpoint(
+  runDir: string,
+  parts: CheckpointParts,
+  counters: LoopCounters,
+  keepLast: number,
+  metrics: Record<string, number>,
+): Promise<void> {
+  const { model, optimizers, collector, rng, meta } = parts;
+  const arrays: Record<string, CheckpointArray> = { params: model.params.slice(), normObs: collector.normObs.slice() };
+  const optimizerStates: Record<string, OptimizerState> = {};
+  for (const [name, opt] of Object.entries(optimizers)) {
+    optimizerStates[name] = opt.state();
+    for (const [key, arr] of Object.entries(opt.arrays())) arrays[`optim.${name}.${key}`] = arr.slice();
+  }
+  const state: LoopState = {
+    version: 1,
+    ...meta,
+    ...counters,
+    recentReturns: [...counters.recentReturns],
+    rng: rng.getState(),
+    venv: collector.venv.snapshot(),
+    obsRms: collector.obsRms?.getState() ?? null,
+    rewardScaler: collector.rewardScaler?.getState() ?? null,
+    optimizers: optimizerStates,
+  };
+  const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
+  await saveCheckpoint(runDir, { step: counters.globalStep, models: model.toArtifacts(), arrays, state, metrics: finite }, { keepLast });
+}
+
+/** Restores the latest checkpoint into `parts`; returns its counters. */
+export async function loadLoopCheckpoint(runDir: string, parts: CheckpointParts): Promise<LoopCounters> {
+  const { model, optimizers, collector, rng, meta } = parts;
+  const ckpt = await loadCheckpoint<LoopState>(runDir, 'latest');
+  const s = ckpt.state;
+  if (!s || s.version !== 1) throw new Error(`checkpoint at step ${ckpt.step} in ${runDir} has no training-loop state (version ${String(s?.version)})`);
+  if (s.algo !== meta.algo || s.env !== meta.env || s.seed !== meta.seed) {
+    throw new Error(
+      `checkpoint at step ${ckpt.step} belongs to ${s.algo} on ${s.env} with seed ${s.seed}, not ${meta.algo} on ${meta.env} with seed ${meta.seed}`,
+    );
+  }
+  model.setParams(asFloat32(ckpt.arrays.params, 'params'));
+  for (const [name, opt] of Object.entries(optimizers)) {
+    const st = s.optimizers[name];
+    if (!st) throw new Error(`checkpoint at step ${ckpt.step} has no state for optimizer ${JSON.stringify(name)}`);
+    const arrays: Record<string, Float32Array> = {};
+    for (const key of Object.keys(opt.arrays())) arrays[key] = asFloat32(ckpt.arrays[`optim.${name}.${key}`], `optim.${name}.${key}`);
+    opt.restore(st, arrays);
+  }
+  rng.setState(s.rng);
+  collector.venv.restore(s.venv);
+  collector.normObs.set(asFloat32(ckpt.arrays.normObs, 'normObs'));
+  if (collector.obsRms) {
+    if (!s.obsRms) throw new Error(`checkpoint at step ${ckpt.step} has no observation statistics, but normalizeObs is on`);
+    collector.obsRms.setState(s.obsRms);
+  }
+  if (collector.rewardScaler) {
+    if (!s.rewardScaler) throw new Error(`checkpoint at step ${ckpt.step} has no reward statistics, but normalizeReward is on`);
+    collector.rewardScaler.setState(s.rewardScaler);
+  }
+  return {
+    globalStep: s.globalStep,
+    iteration: s.iteration,
+    episodes: s.episodes,
+    evalCount: s.evalCount,
+    nextEvalStep: s.nextEvalStep,
+    nextCheckpointStep: s.nextCheckpointStep,
+    recentReturns: s.recentReturns,
+    solved: s.solved,
+    trainSeconds: s.trainSeconds,
+  };
+}
+
+function asFloat32(a: CheckpointArray | undefined, name: string): Float32Array {
+  if (!(a instanceof Float32Array)) throw new Error(`checkpoint array ${name} is missing or not float32`);
+  return a;
+}

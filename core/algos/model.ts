@@ -1,0 +1,188 @@
+/**
+ * The agent's networks as CleanRL builds them — separate actor and critic MLPs, orthogonal init (gain √2 hidden,
+ * 0.01 policy head, 1 value head), zero biases, and for continuous actions a state-independent log-std — stored in
+ * ONE flat Float32Array: [actor | logStd | critic]. One vector means one optimizer state, one global gradient
+ * norm, and a checkpoint that is a single exact copy.
+ *
+ * Rollouts run `act()`: one batched plain-JS forward pass per vector step on these live weights (the role
+ * core/common's `Mlp.forwardJs` plays for tfjs-held weights; here the weights are never in tensors, so there is no
+ * cache to sync). `toArtifacts()` writes the same tfjs layers-model format as `Mlp.toArtifacts()`.
+ */
+import type * as tf from '@tensorflow/tfjs';
+import type { Space } from '../envs/env.js';
+import { orthogonalKernel } from '../common/init.js';
+import { artifactsFromWeights } from '../common/network-artifacts.js';
+import { GAIN, type MlpSpec } from '../common/networks.js';
+import { categoricalLogProbJs, categoricalModeJs, gaussianLogProbJs, sampleCategoricalJs } from '../common/distributions-js.js';
+import type { Rng } from '../common/rng.js';
+import { MlpNet, mlpParamCount, type Activation } from './nn/mlp.js';
+
+export interface ModelSpec {
+  obsDim: number;
+  actionSpace: Space;
+  hiddenSizes: number[];
+  activation: Activation;
+  logStdInit: number;
+}
+
+export class ActorCritic {
+  readonly spec: ModelSpec;
+  readonly discrete: boolean;
+  /** Discrete: number of actions; Box: action size. */
+  readonly numActions: number;
+  /** Floats per action in rollout buffers: 1 (discrete index) or the Box size. */
+  readonly actDim: number;
+  readonly params: Float32Array;
+  /** Gradient accumulator with the layout of `params`. */
+  readonly grads: Float32Array;
+  readonly actor: MlpNet;
+  readonly critic: MlpNet;
+  /** Box only (empty for discrete): log σ per action dimension. */
+  readonly logStd: Float32Array;
+  /** [actor | logStd] and [critic] as views, for algorithms with separate optimizers. */
+  readonly actorParams: Float32Array;
+  readonly criticParams: Float32Array;
+  readonly actorGrads: Float32Array;
+  readonly criticGrads: Float32Array;
+  /** Views of `grads` per part. */
+  readonly actorNetGrads: Float32Array;
+  readonly logStdGrads: Float32Array;
+  readonly low: Float32Array | null;
+  readonly high: Float32Array | null;
+
+  constructor(spec: ModelSpec) {
+    this.spec = { ...spec, hiddenSizes: [...spec.hiddenSizes] };
+    const space = spec.actionSpace;
+    this.discrete = space.kind === 'discrete';
+    this.numActions = space.kind === 'discrete' ? space.n : space.shape.reduce((a, b) => a * b, 1);
+    this.actDim = this.discrete ? 1 : this.numActions;
+    this.low = space.kind === 'box' ? space.low : null;
+    this.high = space.kind === 'box' ? space.high : null;
+    const actorSizes = [spec.obsDim, ...spec.hiddenSizes, this.numActions];
+    const criticSizes = [spec.obsDim, ...spec.hiddenSizes, 1];
+    const nActor = mlpParamCount(actorSizes);
+    const nLogStd = this.discrete ? 0 : this.numActions;
+    const nCritic = mlpParamCount(criticSizes);
+    const total = nActor + nLogStd + nCritic;
+    this.params = new Float32Array(total);
+    this.grads = new Float32Array(total);
+    const a = nActor;
+    const s = nActor + nLogStd;
+    this.actor = new MlpNet(actorSizes, spec.activation, this.params.subarray(0, a));
+    this.logStd = this.params.subarray(a, s);
+    this.critic = new MlpNet(criticSizes, spec.activation, this.params.subarray(s, total));
+    this.actorParams = this.params.subarray(0, s);
+    this.criticParams = this.params.subarray(s, total);
+    this.actorGrads = this.grads.subarray(0, s);
+    this.criticGrads = this.grads.subarray(s, total);
+    this.actorNetGrads = this.grads.subarray(0, a);
+    this.logStdGrads = this.grads.subarray(a, s);
+    this.logStd.fill(spec.logStdInit);
+  }
+
+  /** CleanRL's initialisation, drawn from `rng`: critic first, then actor (the order of its Agent's fields). */
+  static create(spec: ModelSpec, rng: Rng): ActorCritic {
+    const model = new ActorCritic(spec);
+    initOrthogonal(model.critic, GAIN.value, rng);
+    initOrthogonal(model.actor, GAIN.policy, rng);
+    model.paramsChanged();
+    return model;
+  }
+
+  /** Call after anything wrote `params` (optimizer step, restore). */
+  paramsChanged(): void {
+    this.actor.paramsChanged();
+    this.critic.paramsChanged();
+  }
+
+  /**
+   * One batched forward pass for `batch` observations: samples an action per row (or takes the mode when
+   * `deterministic`), writes actions (batch × actDim) and their log-probabilities (when `logProbs` is given).
+   * Continuous actions are stored unclipped (the log-prob is of the sample); `envActions` receives the clipped
+   * copy to step the env with (the same array as `actions` for discrete spaces).
+   */
+  act(
+    obs: Float32Array,
+    batch: number,
+    rng: Rng,
+    deterministic: boolean,
+    actions: Float32Array,
+    envActions: Float32Array | Int32Array,
+    logProbs: Float32Array | null,
+    clipActions: boolean,
+  ): void {
+    const out = this.actor.forward(obs, batch);
+    const n = this.numActions;
+    if (this.discrete) {
+      for (let i = 0; i < batch; i++) {
+        const a = deterministic ? categoricalModeJs(out, i * n, n) : sampleCategoricalJs(out, i * n, n, rng);
+        actions[i] = a;
+        envActions[i] = a;
+        if (logProbs) logProbs[i] = categoricalLogProbJs(out, i * n, n, a);
+      }
+      return;
+    }
+    const logStd = this.logStd;
+    const low = this.low!;
+    const high = this.high!;
+    for (let i = 0; i < batch; i++) {
+      const o = i * n;
+      for (let j = 0; j < n; j++) {
+        const a = deterministic ? out[o + j] : out[o + j] + Math.exp(logStd[j]) * rng.normal();
+        actions[o + j] = a;
+        envActions[o + j] = clipActions ? Math.min(high[j], Math.max(low[j], a)) : a;
+      }
+      if (logProbs) logProbs[i] = gaussianLogProbJs(out, logStd, actions, o, o);
+    }
+  }
+
+  /** V(s) for `batch` observations into `out`. */
+  values(obs: Float32Array, batch: number, out: Float32Array): Float32Array {
+    const v = this.critic.forward(obs, batch);
+    out.set(v.subarray(0, batch));
+    return out;
+  }
+
+  /** tfjs layers-model artifacts of both networks (what `tf.loadLayersModel` loads and serving uses). */
+  toArtifacts(): { actor: tf.io.ModelArtifacts; critic: tf.io.ModelArtifacts } {
+    return {
+      actor: artifactsFromWeights(mlpSpecOf(this.actor, GAIN.policy), layerWeights(this.actor), 'actor'),
+      critic: artifactsFromWeights(mlpSpecOf(this.critic, GAIN.value), layerWeights(this.critic), 'critic'),
+    };
+  }
+
+  /** Overwrites every parameter (exact restore from a checkpoint). */
+  setParams(params: Float32Array): void {
+    if (params.length !== this.params.length) {
+      throw new Error(`ActorCritic.setParams: got ${params.length} parameters, this architecture has ${this.params.length}`);
+    }
+    this.params.set(params);
+    this.paramsChanged();
+  }
+}
+
+function initOrthogonal(net: MlpNet, outputGain: number, rng: Rng): void {
+  for (let l = 0; l < net.numLayers; l++) {
+    const gain = l === net.numLayers - 1 ? outputGain : GAIN.hidden;
+    net.kernels[l].set(orthogonalKernel(net.sizes[l], net.sizes[l + 1], gain, rng));
+    net.biases[l].fill(0);
+  }
+}
+
+function mlpSpecOf(net: MlpNet, outputGain: number): Required<MlpSpec> {
+  return {
+    inputDim: net.inputDim,
+    hiddenSizes: net.sizes.slice(1, -1),
+    outputDim: net.outputDim,
+    activation: net.activation,
+    outputGain,
+    hiddenGain: GAIN.hidden,
+  };
+}
+
+/** [kernel0, bias0, kernel1, …] copies, in `Mlp.getWeights()` order. */
+export function layerWeights(net: MlpNet): Float32Array[] {
+  const out: Float32Array[] = [];
+  for (let l = 0; l < net.numLayers; l++) out.push(net.kernels[l].slice(), net.biases[l].slice());
+  return out;
+}

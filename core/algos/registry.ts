@@ -1,0 +1,168 @@
+/**
+ * The algorithms PolicyLab trains, in the order the seed derives them: REINFORCE → A2C → PPO (and TRPO, PPO's
+ * predecessor with a hard trust region). Each entry pairs a config schema (zod: defaults + a description per field)
+ * with its per-env presets and its implementation. The same schema validates CLI flags and IPC input, and
+ * `describe()` serialises it (JSON Schema) for the app's launch form.
+ */
+import { z } from 'zod';
+import { configLabel, parseConfig, type FieldLabel } from './config-common.js';
+import { a2c } from './a2c/a2c.js';
+import { a2cConfigSchema, type A2cConfig } from './a2c/config.js';
+import { A2C_PRESET_STEPS, A2C_PRESETS } from './a2c/presets.js';
+import { ppoConfigSchema, type PpoConfig } from './ppo/config.js';
+import { ppo } from './ppo/ppo.js';
+import { PPO_PRESET_STEPS, PPO_PRESETS } from './ppo/presets.js';
+import { reinforceConfigSchema, type ReinforceConfig } from './reinforce/config.js';
+import { REINFORCE_PRESET_STEPS, REINFORCE_PRESETS } from './reinforce/presets.js';
+import { reinforce } from './reinforce/reinforce.js';
+import { trpoConfigSchema, type TrpoConfig } from './trpo/config.js';
+import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
+import { trpo } from './trpo/trpo.js';
+import type { AlgorithmImpl } from './types.js';
+
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const;
+export type AlgoId = (typeof ALGO_IDS)[number];
+
+export interface AlgoConfigs {
+  reinforce: ReinforceConfig;
+  a2c: A2cConfig;
+  ppo: PpoConfig;
+  trpo: TrpoConfig;
+}
+export type AlgoConfig = AlgoConfigs[AlgoId];
+
+/** JSON-serialisable description (the shape `algos:describe` sends to the renderer). */
+export interface AlgoDescription {
+  id: AlgoId;
+  title: string;
+  description: string;
+  /** JSON Schema of the config (input side: every field optional with its default). */
+  configSchema: Record<string, unknown>;
+  /** Config values per preset name (an env id). */
+  presets: Record<string, Record<string, unknown>>;
+  /** Run length each preset was tuned for (the RL Zoo's n_timesteps). */
+  presetTotalSteps: Record<string, number>;
+  /** Run length without a preset. */
+  defaultTotalSteps: number;
+}
+
+export interface AlgoSpec<C> {
+  id: AlgoId;
+  title: string;
+  description: string;
+  configSchema: z.ZodType<C>;
+  presets: Record<string, Partial<C>>;
+  presetTotalSteps: Record<string, number>;
+  defaultTotalSteps: number;
+  impl: AlgorithmImpl<C>;
+  describe(): AlgoDescription;
+}
+
+function spec<C>(s: Omit<AlgoSpec<C>, 'describe'>): AlgoSpec<C> {
+  return {
+    ...s,
+    describe: () => ({
+      id: s.id,
+      title: s.title,
+      description: s.description,
+      configSchema: z.toJSONSchema(s.configSchema, { io: 'input' }) as Record<string, unknown>,
+      presets: structuredClone(s.presets) as Record<string, Record<string, unknown>>,
+      presetTotalSteps: { ...s.presetTotalSteps },
+      defaultTotalSteps: s.defaultTotalSteps,
+    }),
+  };
+}
+
+export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
+  reinforce: spec<ReinforceConfig>({
+    id: 'reinforce',
+    title: 'REINFORCE',
+    description:
+      'Monte-Carlo policy gradient (Williams, 1992): N complete episodes per update, weighted by the total return or the reward-to-go, optionally minus a learned baseline; used once, then discarded.',
+    configSchema: reinforceConfigSchema,
+    presets: REINFORCE_PRESETS,
+    presetTotalSteps: REINFORCE_PRESET_STEPS,
+    defaultTotalSteps: 300_000,
+    impl: reinforce,
+  }),
+  a2c: spec<A2cConfig>({
+    id: 'a2c',
+    title: 'A2C',
+    description:
+      'Advantage actor-critic (synchronous A3C): short rollouts from parallel envs, n-step or GAE(λ) advantages, one shared actor+critic gradient step per rollout (RMSprop, as Stable-Baselines3).',
+    configSchema: a2cConfigSchema,
+    presets: A2C_PRESETS,
+    presetTotalSteps: A2C_PRESET_STEPS,
+    defaultTotalSteps: 500_000,
+    impl: a2c,
+  }),
+  ppo: spec<PpoConfig>({
+    id: 'ppo',
+    title: 'PPO',
+    description:
+      'Proximal Policy Optimization with the clipped surrogate (Schulman et al., 2017) and the core implementation details of CleanRL: GAE, minibatch epochs, advantage normalisation, value clipping, entropy bonus, gradient clipping, LR annealing, optional target-KL stop.',
+    configSchema: ppoConfigSchema,
+    presets: PPO_PRESETS,
+    presetTotalSteps: PPO_PRESET_STEPS,
+    defaultTotalSteps: 500_000,
+    impl: ppo,
+  }),
+  trpo: spec<TrpoConfig>({
+    id: 'trpo',
+    title: 'TRPO',
+    description:
+      'Trust Region Policy Optimization (Schulman et al., 2015): natural-gradient step by conjugate gradient on Fisher-vector products, backtracking line search enforcing KL ≤ δ and surrogate improvement, critic fitted separately.',
+    configSchema: trpoConfigSchema,
+    presets: TRPO_PRESETS,
+    presetTotalSteps: TRPO_PRESET_STEPS,
+    defaultTotalSteps: 500_000,
+    impl: trpo,
+  }),
+};
+
+export function isAlgoId(id: unknown): id is AlgoId {
+  return typeof id === 'string' && (ALGO_IDS as readonly string[]).includes(id);
+}
+
+export function algoSpec(id: string): AlgoSpec<AlgoConfig> {
+  if (!isAlgoId(id)) throw new Error(`unknown algorithm ${JSON.stringify(id)}; valid: ${ALGO_IDS.join(', ')}`);
+  return ALGOS[id] as unknown as AlgoSpec<AlgoConfig>;
+}
+
+/** Every algorithm's description, in ALGO_IDS order. */
+export function describeAlgos(): AlgoDescription[] {
+  return ALGO_IDS.map((id) => ALGOS[id].describe());
+}
+
+export interface ResolvedConfig {
+  config: AlgoConfig;
+  /** The preset applied (null: none). */
+  preset: string | null;
+  /** Run length: explicit, else the preset's, else the algorithm's default. */
+  totalSteps: number;
+}
+
+/**
+ * Defaults ← preset ← overrides, validated. `preset`: an env id / preset name, 'none' for the plain defaults, or
+ * undefined for the env's own preset when there is one (as the RL Zoo picks hyperparameters by env id).
+ */
+export function resolveConfig(
+  algo: string,
+  env: string,
+  options: { preset?: string; overrides?: Record<string, unknown>; totalSteps?: number; label?: FieldLabel } = {},
+): ResolvedConfig {
+  const s = algoSpec(algo);
+  let preset: string | null;
+  if (options.preset === undefined) preset = env in s.presets ? env : null;
+  else if (options.preset === 'none') preset = null;
+  else if (options.preset in s.presets) preset = options.preset;
+  else {
+    const names = Object.keys(s.presets);
+    throw new Error(`${s.title} has no preset ${JSON.stringify(options.preset)}; presets: ${[...names, 'none'].join(', ')}`);
+  }
+  const input = { ...(preset ? s.presets[preset] : {}), ...(options.overrides ?? {}) };
+  const config = parseConfig(s.configSchema, input, options.label ?? configLabel());
+  const totalSteps = options.totalSteps ?? (preset ? s.presetTotalSteps[preset] : undefined) ?? s.defaultTotalSteps;
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${totalSteps}`);
+  return { config, preset, totalSteps };
+}

@@ -1,0 +1,127 @@
+/**
+ * The PolicyLab command line:
+ *   train   train one run in this process (progress bar, Ctrl-C stops cleanly, --resume continues)
+ *   runs    list the runs in the data folder (POLICYLAB_HOME or the per-OS default)
+ *   export  write runs' metrics as CSV or JSON
+ *   algos   the algorithms, their config flags (defaults, descriptions) and per-env presets
+ *   serve   browser mode: the app's UI and API on 127.0.0.1 with a per-launch token
+ * Usage errors print one clear message and exit 2; training errors exit 1 (and mark the run failed).
+ */
+import { Command, CommanderError } from 'commander';
+import { ALGO_IDS, ALGOS, algoSpec } from '../algos/registry.js';
+import { ENV_IDS } from '../envs/index.js';
+import { describeConfigFlags } from './config-flags.js';
+import { exportCommand, runsCommand } from './runs.js';
+import { trainCommand, UsageError, type TrainCliOptions } from './train.js';
+
+function buildProgram(): Command {
+  const program = new Command('policylab')
+    .description('PolicyLab: policy-gradient reinforcement learning, from REINFORCE to PPO')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('train')
+    .description('train one run (config fields are flags: --lr 3e-4 --clip-coef 0.2 …; see `policylab algos <algo>`)')
+    .option('--algo <id>', `algorithm: ${ALGO_IDS.join(', ')}`)
+    .option('--env <id>', `environment: ${ENV_IDS.join(', ')}`)
+    .option('--seed <n>', 'random seed (default 1)')
+    .option('--total-steps <n>', "environment steps to train for (default: the preset's)")
+    .option('--preset <name>', "hyperparameter preset (default: the env's own, when there is one; 'none' for the plain defaults)")
+    .option('--resume <runId>', 'continue a stopped run from its latest checkpoint')
+    .option('--name <name>', 'run name (default algo-env-sSEED)')
+    .option('--tags <a,b>', 'comma-separated tags')
+    .option('--notes <text>', 'free-form notes')
+    .option('--home <dir>', 'data folder (default: POLICYLAB_HOME or the per-OS default)')
+    .option('--no-progress', 'no progress bar (log lines instead)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .action(async (opts: TrainCliOptions, cmd: Command) => {
+      process.exitCode = await trainCommand(opts, cmd.args);
+    });
+
+  program
+    .command('runs')
+    .description('list runs')
+    .option('--json', 'print the run records as JSON')
+    .option('--home <dir>', 'data folder')
+    .action(async (opts: { json?: boolean; home?: string }) => {
+      await runsCommand({ home: opts.home, json: Boolean(opts.json) });
+    });
+
+  program
+    .command('export')
+    .description("export runs' metrics")
+    .argument('<ids...>', 'run ids')
+    .requiredOption('--format <format>', 'csv or json')
+    .requiredOption('--out <path>', 'file to write')
+    .option('--home <dir>', 'data folder')
+    .action(async (ids: string[], opts: { format: string; out: string; home?: string }) => {
+      await exportCommand(ids, opts);
+    });
+
+  program
+    .command('algos')
+    .description('list algorithms, or show one algorithm\'s config flags and presets')
+    .argument('[algo]', 'algorithm id')
+    .action((algo?: string) => {
+      if (!algo) {
+        for (const id of ALGO_IDS) console.log(`${id.padEnd(10)} ${ALGOS[id].title}: ${ALGOS[id].description}`);
+        return;
+      }
+      const spec = algoSpec(algo);
+      console.log(`${spec.title}: ${spec.description}\n\nconfig flags:\n${describeConfigFlags(spec.configSchema)}\n\npresets:`);
+      for (const [name, values] of Object.entries(spec.presets)) {
+        console.log(`  ${name} (${(spec.presetTotalSteps[name] ?? spec.defaultTotalSteps).toLocaleString('en-US')} steps): ${JSON.stringify(values)}`);
+      }
+    });
+
+  program
+    .command('serve')
+    .description('serve the app in a browser (127.0.0.1, per-launch token)')
+    .option('--port <n>', 'port (default: any free one)')
+    .option('--token <token>', 'access token (default: random)')
+    .option('--home <dir>', 'data folder')
+    .action(async (opts: { port?: string; token?: string; home?: string }) => {
+      const { startServer } = (await import('../host/server.js')) as {
+        startServer(o: { home?: string; port?: number; token?: string }): Promise<{ url: string; token: string; close(): Promise<void> }>;
+      };
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be an integer in [0, 65535], got ${opts.port}`);
+      const server = await startServer({ home: opts.home, port, token: opts.token });
+      console.log(`PolicyLab is serving at ${server.url}\n(Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void server.close().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    const usage = error instanceof UsageError || /^(unknown |--|config\b)/.test((error as Error).message ?? '');
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    if (!usage && process.env.POLICYLAB_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return usage ? 2 : 1;
+  }
+}
+
+// Exit explicitly: tfjs-wasm and timers must not keep a finished command alive.
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${String(error)}\n`);
+    process.exit(1);
+  },
+);

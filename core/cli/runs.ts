@@ -1,0 +1,55 @@
+/**
+ * `policylab runs` (a table of the store's runs, or JSON) and `policylab export` (metrics of runs as CSV or JSON).
+ */
+import { exportRunsCsv, exportRunsJson, resolveHome, RunStore, type RunRecord } from '../store/index.js';
+
+function cell(v: string, width: number): string {
+  return v.length > width ? `${v.slice(0, width - 1)}…` : v.padEnd(width);
+}
+
+function recentReturn(r: RunRecord): string {
+  const s = r.summary['rollout/recentReturn'] ?? r.summary['rollout/episodeReturn'];
+  return s ? s.last.toFixed(1) : '';
+}
+
+export function formatRunsTable(runs: readonly RunRecord[]): string {
+  if (runs.length === 0) return 'no runs yet (start one with: npm run train -- --algo ppo --env CartPole-v1)';
+  const header = ['ID', 'NAME', 'ALGO', 'ENV', 'SEED', 'STATUS', 'STEP', 'RETURN', 'CREATED'];
+  const widths = [26, 24, 9, 24, 5, 9, 19, 8, 20];
+  const rows = runs.map((r) => [
+    r.id,
+    r.name,
+    r.algo,
+    r.env,
+    String(r.seed),
+    r.status,
+    `${r.step.toLocaleString('en-US')}${r.totalSteps ? `/${r.totalSteps.toLocaleString('en-US')}` : ''}`,
+    recentReturn(r),
+    r.createdAt.replace('T', ' ').slice(0, 19),
+  ]);
+  return [header, ...rows].map((row) => row.map((v, i) => cell(v, widths[i])).join(' ').trimEnd()).join('\n');
+}
+
+export async function runsCommand(opts: { home?: string; json: boolean }): Promise<void> {
+  const store = await RunStore.open(opts.home ?? resolveHome());
+  try {
+    if (store.recovery) process.stderr.write(`note: ${JSON.stringify(store.recovery)}\n`);
+    const runs = store.listRuns();
+    console.log(opts.json ? JSON.stringify(runs, null, 2) : formatRunsTable(runs));
+  } finally {
+    await store.close();
+  }
+}
+
+export async function exportCommand(ids: readonly string[], opts: { home?: string; format: string; out?: string }): Promise<void> {
+  if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, got ${JSON.stringify(opts.format)}`);
+  if (!opts.out) throw new Error('--out <path> is required');
+  if (ids.length === 0) throw new Error('name at least one run id (`policylab runs` lists them)');
+  const store = await RunStore.open(opts.home ?? resolveHome());
+  try {
+    const result = opts.format === 'csv' ? await exportRunsCsv(store, ids, opts.out) : await exportRunsJson(store, ids, opts.out);
+    console.log(`exported ${result.runs} run(s), ${result.rows} rows, to ${result.path}`);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * `policylab train`: resolves the config (defaults ← env preset ← flags, validated by the algorithm's schema),
+ * records the run in the store (status running → finished / stopped / failed, with backend, times, step counters,
+ * metric summary, error and stack), trains in this process with a progress bar, and turns Ctrl-C into a clean stop
+ * (the loop finishes its iteration and saves a checkpoint; a second Ctrl-C exits at once). `--resume <id>`
+ * continues a stopped run from its latest checkpoint with its stored config.
+ */
+import { ALGO_IDS, algoSpec, resolveConfig, type AlgoId } from '../algos/registry.js';
+import { trainRun, type TrainResult } from '../algos/loop.js';
+import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
+import { readMetricSummary, resolveHome, RunStore, type RunRecord } from '../store/index.js';
+import { describeBackend, initBackend } from '../tensor/backend.js';
+import { flagLabel, parseConfigFlags } from './config-flags.js';
+import { ProgressDisplay } from './progress.js';
+
+export interface TrainCliOptions {
+  algo?: string;
+  env?: string;
+  seed?: string;
+  totalSteps?: string;
+  preset?: string;
+  resume?: string;
+  name?: string;
+  tags?: string;
+  notes?: string;
+  home?: string;
+  progress: boolean;
+}
+
+/** The train command's own flags (config flags come from the algorithm's schema). */
+export const TRAIN_FLAGS = ['--algo', '--env', '--seed', '--total-steps', '--preset', '--resume', '--name', '--tags', '--notes', '--home', '--no-progress'];
+
+export class UsageError extends Error {}
+
+function parseInteger(flag: string, text: string, min: number): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  return v;
+}
+
+interface Plan {
+  record: RunRecord;
+  resume: boolean;
+  totalSteps: number;
+  preset: string | null;
+}
+
+async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readonly string[]): Promise<Plan> {
+  if (opts.resume) {
+    if (configTokens.length) throw new UsageError(`config flags cannot change a resumed run (got ${configTokens.join(' ')}); its stored config is used`);
+    for (const [flag, v] of [['--algo', opts.algo], ['--env', opts.env], ['--preset', opts.preset], ['--seed', opts.seed]] as const) {
+      if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --resume (the run keeps its own)`);
+    }
+    const record = store.findRun(opts.resume);
+    if (!record) throw new UsageError(`no run ${JSON.stringify(opts.resume)} in ${store.home}; \`policylab runs\` lists them`);
+    if (record.status === 'running') throw new UsageError(`run ${record.id} is already running (pid ${record.pid ?? '?'})`);
+    const totalSteps = opts.totalSteps ? parseInteger('--total-steps', opts.totalSteps, 1) : (record.totalSteps ?? 0);
+    if (totalSteps < 1) throw new UsageError(`run ${record.id} has no planned total steps; pass --total-steps`);
+    if (record.status === 'finished' && totalSteps <= record.step) {
+      throw new UsageError(`run ${record.id} already finished at step ${record.step}; pass a larger --total-steps to continue it`);
+    }
+    return { record, resume: true, totalSteps, preset: null };
+  }
+  if (!opts.algo) throw new UsageError(`--algo is required (one of ${ALGO_IDS.join(', ')})`);
+  if (!opts.env) throw new UsageError(`--env is required (one of ${ENV_IDS.join(', ')})`);
+  const spec = algoSpec(opts.algo);
+  if (!isEnvId(opts.env)) throw new UsageError(`unknown env ${JSON.stringify(opts.env)}; valid: ${ENV_IDS.join(', ')}`);
+  const seed = opts.seed === undefined ? 1 : parseInteger('--seed', opts.seed, 0);
+  const overrides = parseConfigFlags(configTokens, spec.configSchema, spec.title, TRAIN_FLAGS);
+  const resolved = resolveConfig(opts.algo, opts.env, {
+    preset: opts.preset,
+    overrides,
+    totalSteps: opts.totalSteps === undefined ? undefined : parseInteger('--total-steps', opts.totalSteps, 1),
+    label: flagLabel,
+  });
+  const record = await store.createRun({
+    name: opts.name,
+    algo: opts.algo,
+    env: opts.env,
+    config: resolved.config as unknown as Record<string, unknown>,
+    seed,
+    tags: opts.tags ? opts.tags.split(',').map((t) => t.trim()).filter(Boolean) : undefined,
+    notes: opts.notes,
+    totalSteps: resolved.totalSteps,
+  });
+  return { record, resume: false, totalSteps: resolved.totalSteps, preset: resolved.preset };
+}
+
+/** Runs the command; resolves to the process exit code (0 finished, 130 stopped by Ctrl-C). */
+export async function trainCommand(opts: TrainCliOptions, configTokens: readonly string[]): Promise<number> {
+  const home = opts.home ?? resolveHome();
+  const store = await RunStore.open(home);
+  try {
+    return await trainWithStore(store, opts, configTokens);
+  } finally {
+    await store.close();
+  }
+}
+
+async function trainWithStore(store: RunStore, opts: TrainCliOptions, configTokens: readonly string[]): Promise<number> {
+  const { record, resume, totalSteps, preset } = await plan(store, opts, configTokens);
+  const id = record.id;
+  const runDir = store.runDir(id);
+  const spec = algoSpec(record.algo);
+  console.log(
+    `run ${id}: ${spec.title} on ${record.env}, seed ${record.seed}, ${totalSteps.toLocaleString('en-US')} steps` +
+      `${resume ? ` (resuming from step ${record.step})` : preset ? ` (preset ${preset})` : ' (defaults)'}\n  ${runDir}`,
+  );
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nstopping: finishing this iteration and saving a checkpoint (Ctrl-C again to quit at once)\n');
+      controller.abort();
+    } else {
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSigint);
+  const display = new ProgressDisplay(opts.progress);
+  let lastStoreWrite = 0;
+  let storeWrite: Promise<unknown> = Promise.resolve();
+  try {
+    await initBackend();
+    const backend = describeBackend();
+    await store.updateRun(id, {
+      status: 'running',
+      backend,
+      startedAt: record.startedAt ?? new Date().toISOString(),
+      endedAt: null,
+      error: null,
+      pid: process.pid,
+      totalSteps,
+    });
+    const result: TrainResult = await trainRun({
+      runDir,
+      runId: id,
+      algo: record.algo as AlgoId,
+      env: record.env as EnvId,
+      config: record.config,
+      seed: record.seed,
+      totalSteps,
+      resume,
+      signal: controller.signal,
+      events: {
+        progress: (p) => {
+          display.update(p);
+          const now = Date.now();
+          if (now - lastStoreWrite > 2000) {
+            lastStoreWrite = now;
+            storeWrite = storeWrite.then(() => store.updateRun(id, { step: p.step })).catch(() => undefined);
+          }
+        },
+        log: (line) => {
+          if (!opts.progress) console.log(line);
+        },
+      },
+    });
+    display.stop();
+    await storeWrite;
+    const summary = await readMetricSummary(runDir);
+    await store.updateRun(id, {
+      status: result.status,
+      step: result.step,
+      episodes: result.episodes,
+      summary,
+      backend: result.backend,
+      endedAt: new Date().toISOString(),
+      pid: null,
+    });
+    report(id, result);
+    return result.status === 'stopped' ? 130 : 0;
+  } catch (error) {
+    display.stop();
+    await storeWrite;
+    const e = error instanceof Error ? error : new Error(String(error));
+    await store.updateRun(id, { status: 'failed', error: { message: e.message, stack: e.stack }, endedAt: new Date().toISOString(), pid: null });
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function report(id: string, r: TrainResult): void {
+  const recent = r.recentReturn === null ? 'no episodes yet' : `20-episode mean return ${r.recentReturn.toFixed(1)}`;
+  console.log(`${r.status} run ${id} at step ${r.step.toLocaleString('en-US')} (${Math.round(r.sps).toLocaleString('en-US')} SPS, ${r.backend.name}); ${recent}`);
+  if (r.solved) {
+    const since = r.solved.processSeconds === undefined ? '' : `, ${r.solved.processSeconds.toFixed(2)} s after the command started`;
+    console.log(`reached the env's reward threshold (20-episode mean) at step ${r.solved.step.toLocaleString('en-US')}: ${r.solved.seconds.toFixed(2)} s of training${since}`);
+  }
+  if (r.status === 'stopped') console.log(`checkpoint saved; continue with: npm run train -- --resume ${id}`);
+}

@@ -1,0 +1,129 @@
+/**
+ * The command line, as a person uses it: bad flags give one clear message and exit 2; a short real `train` writes a
+ * run that `runs` lists and `export` writes out; Ctrl-C (SIGINT) stops cleanly with a checkpoint and status
+ * `stopped`, and `--resume` finishes the run.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listCheckpoints, RunStore } from '../../../core/store/index.js';
+
+const CLI = join(process.cwd(), 'core/cli/policylab.ts');
+const homes: string[] = [];
+afterAll(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
+
+function newHome(): string {
+  const h = mkdtempSync(join(tmpdir(), 'policylab-cli-'));
+  homes.push(h);
+  return h;
+}
+
+function cli(home: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, POLICYLAB_HOME: home },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function readRun(home: string, id: string) {
+  const store = await RunStore.open(home);
+  try {
+    return store.getRun(id);
+  } finally {
+    await store.close();
+  }
+}
+
+describe('policylab train: flag validation', () => {
+  it('rejects an unknown flag, listing the valid ones', () => {
+    const r = cli(newHome(), ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--clip-cof', '0.1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown option --clip-cof for PPO (did you mean --clip-coef?)');
+    expect(r.stderr).toContain('--gae-lambda');
+  });
+
+  it('rejects out-of-range and mistyped values, naming the flag', () => {
+    const home = newHome();
+    const a = cli(home, ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--clip-coef', '1.5']);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toContain('--clip-coef must be < 1, got 1.5');
+    const b = cli(home, ['train', '--algo', 'a2c', '--env', 'CartPole-v1', '--lr', 'fast']);
+    expect(b.stderr).toContain('--lr expects a number, got "fast"');
+    const c = cli(home, ['train', '--algo', 'ppo', '--env', 'Pong-v5']);
+    expect(c.stderr).toMatch(/unknown env "Pong-v5"; valid: CartPole-v1/);
+    const d = cli(home, ['train', '--env', 'CartPole-v1']);
+    expect(d.stderr).toContain('--algo is required (one of reinforce, a2c, ppo, trpo)');
+    // Nothing was recorded for rejected commands.
+    expect(JSON.parse(cli(home, ['runs', '--json']).stdout)).toEqual([]);
+  });
+});
+
+describe('policylab train → runs → export', () => {
+  it('a short real run is stored, listed and exported', () => {
+    const home = newHome();
+    const t = cli(home, ['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', '3', '--total-steps', '2048', '--num-envs', '4', '--no-progress', '--tags', 'ci,short']);
+    expect(t.code, t.stderr).toBe(0);
+    const id = /run (\S+): PPO on CartPole-v1/.exec(t.stdout)?.[1];
+    expect(id).toBeTruthy();
+    expect(t.stdout).toContain(`finished run ${id} at step 2,048`);
+
+    const list = cli(home, ['runs', '--json']);
+    const runs = JSON.parse(list.stdout) as { id: string; status: string; step: number; seed: number; tags: string[]; config: Record<string, unknown>; backend: { name: string } | null; summary: Record<string, unknown> }[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id, status: 'finished', step: 2048, seed: 3, tags: ['ci', 'short'] });
+    expect(runs[0].config.numEnvs).toBe(4);
+    expect(runs[0].backend?.name).toBeTruthy();
+    expect(Object.keys(runs[0].summary)).toContain('train/policyLoss');
+    expect(cli(home, ['runs']).stdout).toContain(id);
+
+    const out = join(home, 'export.csv');
+    const e = cli(home, ['export', '--format', 'csv', '--out', out, id!]);
+    expect(e.code, e.stderr).toBe(0);
+    const csv = readFileSync(out, 'utf8');
+    expect(csv.split(/\r?\n/)[0]).toBe('run,step,wallTime,key,value');
+    expect(csv).toContain('train/policyLoss');
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('SIGINT stops the run with a checkpoint and status stopped; --resume finishes it', async () => {
+    const home = newHome();
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '5000000', '--no-progress'], {
+      env: { ...process.env, POLICYLAB_HOME: home },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', () => undefined);
+    const id = await new Promise<string>((resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /run (\S+): PPO/.exec(stdout);
+        if (m && existsSync(join(home, 'runs', m[1], 'metrics.jsonl'))) {
+          clearInterval(timer);
+          resolve(m[1]);
+        }
+      }, 100);
+      child.on('exit', () => reject(new Error(`exited early: ${stdout}`)));
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stdout).toContain(`stopped run ${id}`);
+    const run = await readRun(home, id);
+    expect(run.status).toBe('stopped');
+    expect(run.step).toBeGreaterThan(0);
+    expect(run.pid).toBeNull();
+    const checkpoints = await listCheckpoints(join(home, 'runs', id));
+    expect(checkpoints.at(-1)?.step).toBe(run.step);
+
+    const resumed = cli(home, ['train', '--resume', id, '--total-steps', String(run.step + 1024), '--no-progress']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`resuming from step ${run.step}`);
+    const done = await readRun(home, id);
+    expect(done.status).toBe('finished');
+    expect(done.step).toBeGreaterThanOrEqual(run.step + 1024);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * Configs: every field has a default and a description, presets validate, derived values are pure functions of the
+ * config, JSON Schema export works, and bad values give errors that name the field and the value.
+ */
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { derivePpo } from '../../../core/algos/ppo/config.js';
+import { deriveA2c } from '../../../core/algos/a2c/config.js';
+import { deriveTrpo } from '../../../core/algos/trpo/config.js';
+import { deriveReinforce } from '../../../core/algos/reinforce/config.js';
+import { ALGO_IDS, ALGOS, describeAlgos, resolveConfig } from '../../../core/algos/registry.js';
+import { ENV_IDS } from '../../../core/envs/index.js';
+
+describe('config schemas', () => {
+  for (const id of ALGO_IDS) {
+    it(`${id}: every field has a default and a description; defaults parse`, () => {
+      const json = z.toJSONSchema(ALGOS[id].configSchema, { io: 'input' }) as { properties: Record<string, { default?: unknown; description?: string }> };
+      const fields = Object.entries(json.properties);
+      expect(fields.length).toBeGreaterThan(10);
+      for (const [name, f] of fields) {
+        expect(f.default, `${id}.${name} default`).not.toBeUndefined();
+        expect(f.description?.length ?? 0, `${id}.${name} description`).toBeGreaterThan(10);
+      }
+      expect(() => ALGOS[id].configSchema.parse({})).not.toThrow();
+    });
+
+    it(`${id}: presets are valid configs for registered envs`, () => {
+      for (const [env, preset] of Object.entries(ALGOS[id].presets)) {
+        expect(ENV_IDS).toContain(env);
+        expect(() => ALGOS[id].configSchema.parse(preset)).not.toThrow();
+        expect(ALGOS[id].presetTotalSteps[env]).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('describe() serialises schema and presets (what the app sends to the launch form)', () => {
+    const all = describeAlgos();
+    expect(all.map((a) => a.id)).toEqual([...ALGO_IDS]);
+    const ppo = all.find((a) => a.id === 'ppo')!;
+    expect((ppo.configSchema as { properties: Record<string, unknown> }).properties.clipCoef).toMatchObject({ default: 0.2 });
+    expect(ppo.presets['CartPole-v1']).toBeTruthy();
+    expect(JSON.parse(JSON.stringify(all))).toEqual(all);
+  });
+
+  it('unknown fields and out-of-range values are errors naming the field and the value', () => {
+    expect(() => resolveConfig('ppo', 'CartPole-v1', { overrides: { clipCoef: 1.5 } })).toThrow('config.clipCoef must be < 1, got 1.5');
+    expect(() => resolveConfig('ppo', 'CartPole-v1', { overrides: { numEnvs: 0 } })).toThrow('config.numEnvs must be ≥ 1, got 0');
+    expect(() => resolveConfig('ppo', 'CartPole-v1', { overrides: { activation: 'gelu' } })).toThrow(/config.activation must be one of "tanh", "relu", got "gelu"/);
+    expect(() => resolveConfig('ppo', 'CartPole-v1', { overrides: { learningRate: 1 } })).toThrow(/unknown field\(s\) learningRate/);
+    expect(() => resolveConfig('ppo', 'CartPole-v1', { preset: 'Nope-v0' })).toThrow(/no preset "Nope-v0"/);
+    expect(() => resolveConfig('dqn', 'CartPole-v1')).toThrow(/unknown algorithm "dqn"/);
+  });
+
+  it('resolves defaults ← env preset ← overrides, and the run length', () => {
+    const r = resolveConfig('ppo', 'CartPole-v1', { overrides: { lr: 1e-4 } });
+    expect(r.preset).toBe('CartPole-v1');
+    expect(r.config).toMatchObject({ lr: 1e-4, numEnvs: ALGOS.ppo.presets['CartPole-v1'].numEnvs });
+    expect(r.totalSteps).toBe(ALGOS.ppo.presetTotalSteps['CartPole-v1']);
+    const plain = resolveConfig('ppo', 'CartPole-v1', { preset: 'none', totalSteps: 1000 });
+    expect(plain.config).toEqual(ALGOS.ppo.configSchema.parse({}));
+    expect(plain.totalSteps).toBe(1000);
+    expect(resolveConfig('ppo', 'MountainCar-v0').preset).toBeNull();
+  });
+});
+
+describe('derived values', () => {
+  it('PPO: batch, minibatch and iterations from the config', () => {
+    const c = ALGOS.ppo.configSchema.parse({ numEnvs: 4, numSteps: 128, numMinibatches: 4 });
+    expect(derivePpo(c, 500_000)).toEqual({ batchSize: 512, minibatchSize: 128, numIterations: 977 });
+    expect(() => derivePpo(ALGOS.ppo.configSchema.parse({ numEnvs: 1, numSteps: 2, numMinibatches: 4 }), 10)).toThrow(/numMinibatches must be ≤ numEnvs · numSteps = 2/);
+  });
+  it('A2C, TRPO, REINFORCE', () => {
+    expect(deriveA2c(ALGOS.a2c.configSchema.parse({}), 1000)).toEqual({ batchSize: 40, numIterations: 25 });
+    expect(deriveTrpo(ALGOS.trpo.configSchema.parse({ numEnvs: 2, numSteps: 32, criticMinibatchSize: 128 }), 640)).toEqual({ batchSize: 64, numIterations: 10, criticMinibatchSize: 64 });
+    expect(deriveReinforce(ALGOS.reinforce.configSchema.parse({ episodesPerUpdate: 6 }))).toEqual({ numEnvs: 6 });
+  });
+});
