@@ -1,7 +1,7 @@
 /**
  * Minibatch gathering into reused arrays (one gather per minibatch, no allocation once warmed up).
  */
-import type { ReturnInputs } from '../common/returns.js';
+import { gae, type ReturnInputs } from '../common/returns.js';
 import { gatherRows, type RolloutBuffer } from '../common/rollout.js';
 import type { Samples } from './types.js';
 
@@ -59,4 +59,13 @@ export function returnInputs(buffer: RolloutBuffer, steps: number, gamma: number
     numEnvs: buffer.numEnvs,
     gamma,
   };
+}
+
+/** GAE(λ) advantages and λ-returns for the first `steps` rows of the buffer, written into it in place. */
+export function gaeTargets(buffer: RolloutBuffer, steps: number, gamma: number, lambda: number): void {
+  const n = steps * buffer.numEnvs;
+  gae(returnInputs(buffer, steps, gamma), lambda, {
+    advantages: buffer.advantages.subarray(0, n),
+    returns: buffer.returns.subarray(0, n),
+  });
 }

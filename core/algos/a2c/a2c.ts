@@ -12,8 +12,8 @@ import type { RolloutBuffer } from '../../common/rollout.js';
 import { linear } from '../../common/schedules.js';
 import type { ActorCritic } from '../model.js';
 import { Adam, clipGradNorm, RmsProp } from '../nn/optim.js';
-import { derivativeBuffer, policyBackward, policyForward, valueBackward, valueForward } from '../pg-js.js';
 import { logProbTf, tfLossAndGrads } from '../pg-tf.js';
+import { reinforceLossJs, valueMseJs } from '../reinforce/reinforce.js';
 import { returnInputs } from '../samples.js';
 import type { AlgorithmImpl, Samples, UpdateArgs, UpdateMetrics } from '../types.js';
 import type { A2cConfig } from './config.js';
@@ -32,31 +32,11 @@ export interface A2cLossStats {
 
 /** A2C's loss on a batch, its gradient written into model.grads (zero it first). Advantages are used as given. */
 export function a2cLossJs(model: ActorCritic, batch: Samples, c: A2cLossCoefs): A2cLossStats {
-  const n = batch.size;
-  // Policy gradient: pgLoss = −mean(A · log π(a|s)), so ∂pgLoss/∂log π_i = −A_i / n.
-  const { logProbs, entropy } = policyForward(model, batch.obs, batch.actions, n);
-  const dLogProb = derivativeBuffer('dLogProb', n);
-  let pgLoss = 0;
-  let entropySum = 0;
-  for (let i = 0; i < n; i++) {
-    pgLoss += -batch.advantages[i] * logProbs[i];
-    dLogProb[i] = -batch.advantages[i] / n;
-    entropySum += entropy[i];
-  }
-  policyBackward(model, batch.actions, n, dLogProb, -c.entCoef / n);
-
-  // Value loss: mean((R − V)²) (SB3: F.mse_loss, no ½).
-  const values = valueForward(model, batch.obs, n);
-  const dValue = derivativeBuffer('dValue', n);
-  let vLoss = 0;
-  for (let i = 0; i < n; i++) {
-    const diff = values[i] - batch.returns[i];
-    vLoss += diff * diff;
-    dValue[i] = (c.vfCoef * 2 * diff) / n;
-  }
-  valueBackward(model, dValue);
-  const stats = { pgLoss: pgLoss / n, valueLoss: vLoss / n, entropy: entropySum / n };
-  return { loss: stats.pgLoss + c.vfCoef * stats.valueLoss - c.entCoef * stats.entropy, ...stats };
+  // Policy gradient + entropy bonus are REINFORCE's loss on these advantages; the value loss is
+  // mean((R − V)²) (SB3: F.mse_loss, no ½) scaled by vfCoef. Actor and critic grads are disjoint.
+  const { pgLoss, entropy } = reinforceLossJs(model, batch, c.entCoef);
+  const valueLoss = valueMseJs(model, batch, c.vfCoef);
+  return { loss: pgLoss + c.vfCoef * valueLoss - c.entCoef * entropy, pgLoss, valueLoss, entropy };
 }
 
 /** The same loss through tfjs autodiff (config.engine = "tfjs"; the tests' reference). */

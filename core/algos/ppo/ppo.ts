@@ -14,14 +14,14 @@
  * small MLPs) and `ppoLossTf` (tfjs autodiff, ppo-tf.ts). Both fill `model.grads`; the optimizer step is shared.
  */
 import { explainedVariance, METRIC } from '../../common/metrics.js';
-import { gae, normalizeInPlace } from '../../common/returns.js';
+import { normalizeInPlace } from '../../common/returns.js';
 import { minibatchIndices, type RolloutBuffer } from '../../common/rollout.js';
 import { linear } from '../../common/schedules.js';
 import { ALGO_METRIC } from '../metrics.js';
 import type { ActorCritic } from '../model.js';
 import { Adam, clipGradNorm, type Optimizer } from '../nn/optim.js';
 import { derivativeBuffer, policyBackward, policyForward, valueBackward, valueForward } from '../pg-js.js';
-import { MinibatchGatherer, returnInputs } from '../samples.js';
+import { gaeTargets, MinibatchGatherer } from '../samples.js';
 import type { AlgorithmImpl, Samples, UpdateArgs, UpdateMetrics } from '../types.js';
 import type { PpoConfig } from './config.js';
 import { ppoLossTf } from './ppo-tf.js';
@@ -191,13 +191,7 @@ export const ppo: AlgorithmImpl<PpoConfig> = {
   rolloutShape: (config) => ({ numEnvs: config.numEnvs, numSteps: config.numSteps }),
   // One Adam over actor and critic together, as CleanRL (the networks are separate, the optimizer is shared).
   createOptimizers: (model: ActorCritic, config): Record<string, Optimizer> => ({ main: new Adam(model.params.length, config.adamEps) }),
-  computeTargets: (buffer: RolloutBuffer, steps, config) => {
-    const n = steps * buffer.numEnvs;
-    gae(returnInputs(buffer, steps, config.gamma), config.gaeLambda, {
-      advantages: buffer.advantages.subarray(0, n),
-      returns: buffer.returns.subarray(0, n),
-    });
-  },
+  computeTargets: (buffer: RolloutBuffer, steps, config) => gaeTargets(buffer, steps, config.gamma, config.gaeLambda),
   needsValues: () => true,
   update: ppoUpdate,
 };

@@ -55,7 +55,8 @@ export function reinforceLossTf(model: ActorCritic, batch: Samples, entCoef: num
 }
 
 /** The baseline's regression loss mean((V(s) − G)²); gradient into the critic part of model.grads. */
-export function valueMseJs(model: ActorCritic, batch: Samples): number {
+/** mean((V − R)²) with its gradient (times `scale`, e.g. a value-loss coefficient) written into the critic's grads. */
+export function valueMseJs(model: ActorCritic, batch: Samples, scale = 1): number {
   const n = batch.size;
   const values = valueForward(model, batch.obs, n);
   const dValue = derivativeBuffer('dValue', n);
@@ -63,7 +64,7 @@ export function valueMseJs(model: ActorCritic, batch: Samples): number {
   for (let i = 0; i < n; i++) {
     const diff = values[i] - batch.returns[i];
     loss += diff * diff;
-    dValue[i] = (2 * diff) / n;
+    dValue[i] = (scale * 2 * diff) / n;
   }
   valueBackward(model, dValue);
   return loss / n;

@@ -9,7 +9,7 @@
  *   4. the critic is fitted separately, by Adam on mean((V − R)²) over minibatches.
  */
 import { explainedVariance, METRIC } from '../../common/metrics.js';
-import { gae, normalizeInPlace } from '../../common/returns.js';
+import { normalizeInPlace } from '../../common/returns.js';
 import { minibatchIndices, type RolloutBuffer } from '../../common/rollout.js';
 import { linear } from '../../common/schedules.js';
 import { categoricalFisherVector } from '../nn/heads.js';
@@ -18,7 +18,7 @@ import type { ActorCritic } from '../model.js';
 import { Adam, clipGradNorm } from '../nn/optim.js';
 import { derivativeBuffer, policyBackward, policyForward } from '../pg-js.js';
 import { valueMseJs, valueMseTf } from '../reinforce/reinforce.js';
-import { MinibatchGatherer, returnInputs } from '../samples.js';
+import { gaeTargets, MinibatchGatherer } from '../samples.js';
 import type { AlgorithmImpl, Samples, UpdateArgs, UpdateMetrics } from '../types.js';
 import type { TrpoConfig } from './config.js';
 import { evaluatePolicy, snapshotPolicy, type PolicySnapshot } from './policy-eval.js';
@@ -189,13 +189,7 @@ export function trpoUpdate({ model, samples, config, rng, progress, optimizers }
 export const trpo: AlgorithmImpl<TrpoConfig> = {
   rolloutShape: (config) => ({ numEnvs: config.numEnvs, numSteps: config.numSteps }),
   createOptimizers: (model, config) => ({ critic: new Adam(model.criticParams.length, config.adamEps) }),
-  computeTargets: (buffer: RolloutBuffer, steps, config) => {
-    const n = steps * buffer.numEnvs;
-    gae(returnInputs(buffer, steps, config.gamma), config.gaeLambda, {
-      advantages: buffer.advantages.subarray(0, n),
-      returns: buffer.returns.subarray(0, n),
-    });
-  },
+  computeTargets: (buffer: RolloutBuffer, steps, config) => gaeTargets(buffer, steps, config.gamma, config.gaeLambda),
   needsValues: () => true,
   update: trpoUpdate,
 };
