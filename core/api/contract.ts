@@ -22,6 +22,10 @@ export const INVOKE_CHANNELS = [
   'metrics:query',
   'metrics:tail',
   'checkpoints:list',
+  'episodes:list',
+  'episodes:get',
+  'rollout:start',
+  'rollout:stop',
   'algos:describe',
   'system:info',
 ] as const;
@@ -98,6 +102,8 @@ export interface RunInfo {
 
 export interface MetricRecord {
   step: number;
+  /** Seconds since the Unix epoch when the record was logged (the store's `wallTime`). */
+  wallTime: number;
   values: Record<string, number>;
 }
 
@@ -111,7 +117,9 @@ export interface MetricSeries {
   values: number[];
   mins: number[];
   maxs: number[];
-  /** Raw points behind the series. */
+  /** Wall-clock time of each point in seconds since the Unix epoch (a bucket's mean time when downsampled). */
+  wallTimes: number[];
+  /** Raw points behind the series (within the requested step range). */
   totalPoints: number;
 }
 
@@ -134,6 +142,53 @@ export interface CheckpointInfo {
   /** Metric values recorded with the checkpoint (latest of each key at save time). */
   metrics: Record<string, number>;
 }
+
+/** A recorded evaluation episode, as listed (runs/<id>/episodes/<step>.json). */
+export interface EpisodeInfo {
+  /** Training step at which the episode was recorded. */
+  step: number;
+  envId: string;
+  seed: number;
+  return: number;
+  /** Env steps in the episode. */
+  length: number;
+}
+
+/**
+ * One episode step by step: `states[0]` is the state after reset, `states[i + 1]` follows `actions[i]`
+ * (Gymnasium `env.unwrapped.state` layout). Actions are integers (discrete) or vectors (continuous).
+ */
+export interface EpisodeData extends EpisodeInfo {
+  states: number[][];
+  actions: (number | number[])[];
+  rewards: number[];
+}
+
+export interface RolloutStarted {
+  rolloutId: string;
+  envId: string;
+  /** Checkpoint whose policy acts. */
+  checkpointStep: number;
+  /** Frames per second the states are streamed at (0: as fast as they are computed). */
+  fps: number;
+}
+
+/**
+ * One env step of a live rollout. The first frame of a rollout is the reset state (step 0, no action,
+ * no reward); frame `step` is the state after the policy's `step`-th action.
+ */
+export interface RolloutFrame {
+  step: number;
+  state: number[];
+  action: number | number[] | null;
+  reward: number | null;
+  /** Return so far (sum of rewards up to and including this frame). */
+  return: number;
+  /** The episode ended on this frame (terminated or truncated). */
+  done: boolean;
+}
+
+export type RolloutEndReason = 'terminated' | 'truncated' | 'max-steps' | 'stopped' | 'failed';
 
 export interface LogLine {
   time: string;
@@ -214,6 +269,10 @@ export interface InvokeResponses {
   'metrics:query': MetricsQueryResult;
   'metrics:tail': MetricsTailResult;
   'checkpoints:list': CheckpointInfo[];
+  'episodes:list': EpisodeInfo[];
+  'episodes:get': EpisodeData;
+  'rollout:start': RolloutStarted;
+  'rollout:stop': { rolloutId: string; stopped: boolean };
   'algos:describe': AlgosDescription;
   'system:info': SystemInfo;
 }
@@ -230,6 +289,10 @@ export interface EventPayloads {
   'run:log': { id: string; lines: LogLine[] };
   'run:checkpoint': { id: string; step: number };
   'run:deleted': { id: string };
+  /** States of a live rollout, in order, batched (a few per message at a watchable pace). */
+  'rollout:frame': { rolloutId: string; frames: RolloutFrame[] };
+  /** A live rollout is over; no frames follow. */
+  'rollout:end': { rolloutId: string; reason: RolloutEndReason; steps: number; return: number; error: string | null };
 }
 export type EventChannel = keyof EventPayloads;
 export const EVENT_CHANNELS = [
@@ -239,6 +302,8 @@ export const EVENT_CHANNELS = [
   'run:log',
   'run:checkpoint',
   'run:deleted',
+  'rollout:frame',
+  'rollout:end',
 ] as const satisfies readonly EventChannel[];
 
 export type ApiEvent = { [E in EventChannel]: { event: E; payload: EventPayloads[E] } }[EventChannel];

@@ -18,6 +18,10 @@ export const LIMITS = {
   maxSeeds: 32,
   maxMetricKeys: 256,
   maxPoints: 20_000,
+  /** Longest live rollout (env steps); every registered env's time limit is far below. */
+  maxRolloutSteps: 100_000,
+  /** Fastest streaming pace of a live rollout (frames per second). */
+  maxRolloutFps: 240,
   /** Longest string anywhere in a payload. */
   stringLength: 20_000,
   /** Deepest nesting of objects/arrays anywhere in a payload. */
@@ -49,7 +53,14 @@ const Tags = z.array(Tag).max(LIMITS.maxTags);
 const Notes = z.string().max(LIMITS.notesLength);
 const Seed = z.number().int().min(0).max(2 ** 31 - 1);
 const TotalSteps = z.number().int().positive().max(1e10);
-const Step = z.number().int().min(0);
+const Step = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A position on the step axis (bucket means are fractional), for step ranges. */
+const StepPosition = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+export const RolloutId = z
+  .string()
+  .min(1)
+  .max(LIMITS.idLength)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"');
 const MetricKey = z.string().min(1).max(LIMITS.keyLength);
 
 /** A JSON value (the structural limits are enforced by validate.ts before zod runs). */
@@ -91,19 +102,42 @@ export const requestSchemas = {
       message: 'needs at least one of name, tags, notes',
     }),
   'runs:logs': z.strictObject({ id: RunId, limit: z.number().int().min(1).max(5_000).default(500) }),
-  'metrics:query': z.strictObject({
-    id: RunId,
-    /** Keys to read; all keys when omitted. */
-    keys: z.array(MetricKey).max(LIMITS.maxMetricKeys).optional(),
-    /** Most points per key (min/max per bucket, so no spike is lost). */
-    maxPoints: z.number().int().min(2).max(LIMITS.maxPoints).default(1_000),
-  }),
+  'metrics:query': z
+    .strictObject({
+      id: RunId,
+      /** Keys to read; all keys when omitted (an empty list returns just the key list). */
+      keys: z.array(MetricKey).max(LIMITS.maxMetricKeys).optional(),
+      /** Most points per key (min/max per bucket, so no spike is lost). */
+      maxPoints: z.number().int().min(2).max(LIMITS.maxPoints).default(1_000),
+      /** Only points with from ≤ step ≤ to (a zoomed chart refetches its range at higher resolution). */
+      from: StepPosition.optional(),
+      to: StepPosition.optional(),
+    })
+    .refine((r) => r.from === undefined || r.to === undefined || r.from <= r.to, { message: 'must be ≥ from', path: ['to'] }),
   'metrics:tail': z.strictObject({
     id: RunId,
     /** Byte offset returned by the previous query/tail. */
     offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   }),
   'checkpoints:list': ById,
+  'episodes:list': ById,
+  'episodes:get': z.strictObject({ id: RunId, step: Step }),
+  'rollout:start': z.strictObject({
+    id: RunId,
+    /** Step of the checkpoint whose policy acts (checkpoints:list). */
+    checkpointStep: Step,
+    /** Seed of the episode's reset (and of the action sampling when stochastic). */
+    seed: Seed,
+    /** The policy's mode (argmax / Gaussian mean) when true; sampled actions when false. */
+    deterministic: z.boolean().default(true),
+    /** Stop after this many env steps even if the episode goes on (the env's time limit applies anyway). */
+    maxSteps: z.number().int().min(1).max(LIMITS.maxRolloutSteps).optional(),
+    /** Streaming pace in frames per second; the env's render fps when omitted. */
+    fps: z.number().min(1).max(LIMITS.maxRolloutFps).optional(),
+    /** False: compute and stream as fast as possible (to collect an episode, e.g. for a side-by-side replay). */
+    realtime: z.boolean().default(true),
+  }),
+  'rollout:stop': z.strictObject({ rolloutId: RolloutId }),
   'algos:describe': Empty,
   'system:info': Empty,
 } as const satisfies Record<InvokeChannel, z.ZodType>;

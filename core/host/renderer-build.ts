@@ -31,7 +31,7 @@ export function rendererBuildReason(root: string): string | null {
 
 /** Why the desktop app (main, preload, core, renderer) needs `npm run build`, or null when dist/ is current. */
 export function appBuildReason(root: string): string | null {
-  const outputs = ['dist/electron/main.js', 'dist/electron/preload.cjs', 'dist/core/runner/worker.js'].map((f) => join(root, f));
+  const outputs = ['dist/electron/main.js', 'dist/electron/preload.cjs', 'dist/core/runner/worker.js', 'dist/core/runner/rollout-worker.js'].map((f) => join(root, f));
   if (outputs.some((f) => !existsSync(f))) return 'no build yet';
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
   const sources = [join(root, 'electron'), join(root, 'core')];

@@ -4,8 +4,12 @@
  *
  *   parent → worker: start (once), stop (graceful: the loop saves a checkpoint and returns), or probe (backend only)
  *   worker → parent: ready, started, progress, metrics (batched), log, checkpoint, episode, then done | failed
+ *
+ * A live-rollout process (rollout-worker.ts) speaks the same envelope:
+ *   parent → worker: rollout (once), stop
+ *   worker → parent: ready, rollout-started, frames (batched), then rollout-done | failed
  */
-import type { BackendInfo, MetricRecord } from '../api/contract.js';
+import type { BackendInfo, MetricRecord, RolloutEndReason, RolloutFrame } from '../api/contract.js';
 
 export interface StartMessage {
   type: 'start';
@@ -28,7 +32,22 @@ export interface ProbeMessage {
   type: 'probe';
 }
 
-export type ParentMessage = StartMessage | StopMessage | ProbeMessage;
+/** Roll out the policy of one checkpoint on one episode and stream its states. */
+export interface RolloutMessage {
+  type: 'rollout';
+  runDir: string;
+  env: string;
+  /** The run's stored config (network shape, observation normalisation, action clipping). */
+  config: Record<string, unknown>;
+  checkpointStep: number;
+  seed: number;
+  deterministic: boolean;
+  maxSteps: number | null;
+  /** Frames per second; 0 streams as fast as frames are computed. */
+  fps: number;
+}
+
+export type ParentMessage = StartMessage | StopMessage | ProbeMessage | RolloutMessage;
 
 export type WorkerMessage =
   | { type: 'ready'; pid: number }
@@ -39,7 +58,10 @@ export type WorkerMessage =
   | { type: 'checkpoint'; step: number }
   | { type: 'episode'; step: number }
   | { type: 'done'; status: 'finished' | 'stopped'; step: number; backend: BackendInfo; episodes?: number }
-  | { type: 'failed'; message: string; stack?: string };
+  | { type: 'failed'; message: string; stack?: string }
+  | { type: 'rollout-started'; envId: string; checkpointStep: number }
+  | { type: 'frames'; frames: RolloutFrame[] }
+  | { type: 'rollout-done'; reason: Exclude<RolloutEndReason, 'failed'>; steps: number; return: number };
 
 const WORKER_TYPES = new Set<WorkerMessage['type']>([
   'ready',
@@ -51,6 +73,9 @@ const WORKER_TYPES = new Set<WorkerMessage['type']>([
   'episode',
   'done',
   'failed',
+  'rollout-started',
+  'frames',
+  'rollout-done',
 ]);
 
 /** Cheap shape check for messages from a worker (it is our own code, but a crash can leave garbage). */
@@ -66,7 +91,7 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
 export function isParentMessage(value: unknown): value is ParentMessage {
   if (typeof value !== 'object' || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === 'start' || type === 'stop' || type === 'probe';
+  return type === 'start' || type === 'stop' || type === 'probe' || type === 'rollout';
 }
 
 /** How often a worker flushes batched metrics/progress to the parent (10 Hz keeps charts ≥ 5 updates/s). */

@@ -267,7 +267,9 @@ export class RunManager {
         .catch((err: unknown) => this.#failLaunch(id, err))
         .finally(() => {
           this.#launching.delete(id);
-          if (slot.cancelled) this.#pump();
+          // While it launched, this run counted as launching and (once spawned) active: a start() in that window
+          // saw one slot too few and left its run queued. Pump again now that the count is right.
+          this.#pump();
         });
     }
   }

@@ -6,19 +6,23 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type {
-  ApiBackend,
-  ApiEvent,
-  BackendInfo,
-  Handlers,
-  MetricsQueryResult,
-  SystemInfo,
+import {
+  ApiFailure,
+  type ApiBackend,
+  type ApiEvent,
+  type BackendInfo,
+  type Handlers,
+  type MetricSeries,
+  type MetricsQueryResult,
+  type SystemInfo,
 } from '../api/contract.js';
 import { dispatch } from '../api/validate.js';
-import { listCheckpoints, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
+import { listCheckpoints, listEpisodes, loadEpisode, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError, RunManager } from './run-manager.js';
 import { probeBackend } from './probe.js';
+import { QueryCache } from './query-cache.js';
+import { RolloutManager } from './rollouts.js';
 import { defaultWorkerPath, forkWorker, type SpawnWorker } from './spawn.js';
 
 export interface AppBackendOptions {
@@ -28,6 +32,10 @@ export interface AppBackendOptions {
   maxConcurrent?: number;
   spawn?: SpawnWorker;
   workerPath?: string;
+  /** Module live-rollout processes run (default: rollout-worker.ts/.js next to rollouts.ts). */
+  rolloutWorkerPath?: string;
+  /** Most live rollouts at once (default 4). */
+  maxRollouts?: number;
   stopTimeoutMs?: number;
   /** Algorithms and envs (default: core/algos/registry.ts and core/envs). */
   catalog?: AlgoCatalog;
@@ -37,6 +45,7 @@ export interface AppBackendOptions {
 
 export interface AppBackend extends ApiBackend {
   readonly manager: RunManager;
+  readonly rollouts: RolloutManager;
   readonly store: RunStore;
   readonly home: string;
   close(): Promise<void>;
@@ -87,7 +96,25 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
+  // Rollout events go to the same subscribers as the run manager's.
+  const rolloutListeners = new Set<(event: ApiEvent) => void>();
+  const rollouts = new RolloutManager({
+    spawn,
+    ...(options.rolloutWorkerPath !== undefined ? { workerPath: options.rolloutWorkerPath } : {}),
+    ...(options.maxRollouts !== undefined ? { maxActive: options.maxRollouts } : {}),
+    emit: (event) => {
+      for (const l of rolloutListeners) {
+        try {
+          l(event);
+        } catch {
+          // A failing subscriber (closed socket) must not break the others.
+        }
+      }
+    },
+  });
   const catalog = options.catalog ?? (await loadCatalog());
+  const headCache = new QueryCache<{ keys: string[]; offset: number; points: number }>();
+  const seriesCache = new QueryCache<{ series: MetricSeries; points: number }>();
   const version = await appVersion();
   let backendProbe: Promise<{ backend: BackendInfo | null; error: string | null }> | null = null;
 
@@ -126,43 +153,105 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     'runs:resume': async ({ id, totalSteps }) => manager.resume(id, totalSteps),
     'runs:delete': async ({ id }) => {
       await manager.delete(id);
+      headCache.forget(`${id}\u0000`);
+      seriesCache.forget(`${id}\u0000`);
       return { id, deleted: true as const };
     },
     'runs:update': async ({ id, ...patch }) => manager.update(id, patch),
     'runs:logs': async ({ id, limit }) => manager.logs(id, limit),
-    'metrics:query': async ({ id, keys, maxPoints }): Promise<MetricsQueryResult> => {
+    'metrics:query': async ({ id, keys, maxPoints, from, to }): Promise<MetricsQueryResult> => {
       const dir = runDir(id);
-      const reader = new MetricReader(dir);
-      const offset = await lineAlignedSize(join(dir, METRICS_FILE));
-      const all = await reader.keys();
-      const wanted = keys ?? all;
-      const data = await reader.downsample(wanted, maxPoints);
-      return {
-        keys: all,
-        offset,
-        series: wanted.map((key) => {
-          const s = data[key]!;
-          return {
-            key,
-            steps: s.points.map((p) => p.step),
-            values: s.points.map((p) => p.value),
-            mins: s.points.map((p) => p.min),
-            maxs: s.points.map((p) => p.max),
-            totalPoints: s.totalPoints,
-          };
-        }),
-      };
+      const file = join(dir, METRICS_FILE);
+      // Cached per run (key list, tail offset) and per series, valid while metrics.jsonl is unchanged.
+      const signature = await QueryCache.signature(file);
+      const runKey = `${id}\u0000`;
+      let head = headCache.get(runKey, signature);
+      if (!head) {
+        const reader = new MetricReader(dir);
+        head = { keys: await reader.keys(), offset: await lineAlignedSize(file), points: 0 };
+        headCache.set(runKey, signature, head);
+      }
+      const wanted = keys ?? head.keys;
+      const seriesKey = (key: string) => `${runKey}${JSON.stringify([key, maxPoints, from ?? null, to ?? null])}`;
+      const found = new Map(wanted.map((key) => [key, seriesCache.get(seriesKey(key), signature)] as const));
+      const missing = wanted.filter((key) => !found.get(key));
+      if (missing.length > 0) {
+        const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+        const data = await new MetricReader(dir).downsample(missing, maxPoints, range);
+        for (const key of missing) {
+          const { points, totalPoints } = data[key]!;
+          const n = points.length;
+          const column = () => new Array<number>(n);
+          const series = { key, steps: column(), values: column(), mins: column(), maxs: column(), wallTimes: column(), totalPoints };
+          for (let i = 0; i < n; i++) {
+            const p = points[i]!;
+            series.steps[i] = p.step;
+            series.values[i] = p.value;
+            series.mins[i] = p.min;
+            series.maxs[i] = p.max;
+            series.wallTimes[i] = p.wallTime;
+          }
+          found.set(key, { series, points: n });
+          seriesCache.set(seriesKey(key), signature, { series, points: n });
+        }
+      }
+      return { keys: head.keys, offset: head.offset, series: wanted.map((key) => found.get(key)!.series) };
     },
     'metrics:tail': async ({ id, offset }) => {
       try {
         const { records, nextOffset } = await new MetricReader(runDir(id)).readFrom(offset, { maxBytes: 1 << 20 });
-        return { records: records.map((r) => ({ step: r.step, values: r.values })), nextOffset };
+        return { records: records.map((r) => ({ step: r.step, wallTime: r.wallTime, values: r.values })), nextOffset };
       } catch (err) {
         throw mapStoreError(err);
       }
     },
     'checkpoints:list': async ({ id }) =>
       (await listCheckpoints(runDir(id))).map((c) => ({ step: c.step, time: c.createdAt, metrics: c.metrics })),
+    'episodes:list': async ({ id }) => {
+      try {
+        return (await listEpisodes(runDir(id))).map((e) => ({ step: e.step, envId: e.envId, seed: e.seed, return: e.return, length: e.length }));
+      } catch (err) {
+        throw mapStoreError(err);
+      }
+    },
+    'episodes:get': async ({ id, step }) => {
+      try {
+        const e = await loadEpisode(runDir(id), step);
+        return {
+          step: e.step,
+          envId: e.envId,
+          seed: e.seed,
+          return: e.return,
+          length: e.length,
+          states: e.states,
+          actions: e.actions,
+          rewards: e.rewards,
+        };
+      } catch (err) {
+        throw mapStoreError(err);
+      }
+    },
+    'rollout:start': async (req) => {
+      const run = manager.info(req.id);
+      const dir = runDir(req.id);
+      const steps = (await listCheckpoints(dir)).map((c) => c.step);
+      if (!steps.includes(req.checkpointStep)) {
+        const have = steps.length ? `it has ${steps.slice(-8).join(', ')}${steps.length > 8 ? ', …' : ''}` : 'it has none yet';
+        throw new ApiFailure('not_found', `run ${req.id} has no checkpoint at step ${req.checkpointStep} (${have})`);
+      }
+      return rollouts.start({
+        runDir: dir,
+        env: run.env,
+        config: run.config,
+        checkpointStep: req.checkpointStep,
+        seed: req.seed,
+        deterministic: req.deterministic,
+        realtime: req.realtime,
+        ...(req.maxSteps !== undefined ? { maxSteps: req.maxSteps } : {}),
+        ...(req.fps !== undefined ? { fps: req.fps } : {}),
+      });
+    },
+    'rollout:stop': async ({ rolloutId }) => rollouts.stop(rolloutId),
     'algos:describe': async () => catalog.describe(),
     'system:info': async () => {
       backendProbe ??= probeBackend(spawn, workerPath).then(
@@ -191,13 +280,22 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   let closed = false;
   return {
     manager,
+    rollouts,
     store,
     home,
     invoke: (channel, payload) => dispatch(handlers, channel, payload),
-    subscribe: (listener: (event: ApiEvent) => void) => manager.subscribe(listener),
+    subscribe: (listener: (event: ApiEvent) => void) => {
+      const off = manager.subscribe(listener);
+      rolloutListeners.add(listener);
+      return () => {
+        off();
+        rolloutListeners.delete(listener);
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
+      await rollouts.close();
       await manager.close();
       await store.close();
     },

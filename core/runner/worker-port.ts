@@ -70,7 +70,8 @@ export class EventBatcher {
   metrics(step: number, values: Record<string, number>): void {
     const clean: Record<string, number> = {};
     for (const [k, v] of Object.entries(values)) if (Number.isFinite(v)) clean[k] = v;
-    this.#records.push({ step, values: clean });
+    // The loop appends the record to metrics.jsonl just before this event, stamped with the same clock.
+    this.#records.push({ step, wallTime: Date.now() / 1000, values: clean });
     this.#maybeFlush();
   }
 

@@ -18,8 +18,10 @@ export interface E2eServer {
   close(): Promise<void>;
 }
 
-export async function startE2eServer(): Promise<E2eServer> {
+/** A browser-mode server on a fresh temp data folder; `seed` may write runs into the folder before it opens. */
+export async function startE2eServer(seed?: (home: string) => Promise<unknown>): Promise<E2eServer> {
   const home = mkdtempSync(join(tmpdir(), 'policylab-e2e-'));
+  await seed?.(home);
   const staticDir = await ensureRendererBuilt();
   const server = await startServer({ home, staticDir, maxConcurrent: 2 });
   return {

@@ -19,6 +19,12 @@ export interface CompareSeries {
   times?: ArrayLike<number>;
   /** Run start, ms epoch (relative time counts from here; else from the first point). */
   startTime?: number;
+  /**
+   * Per point, the smallest and largest raw value behind it, when the server sent min/max buckets instead of
+   * every point: the faint raw line draws these extremes, so a spike averaged away in `values` still shows.
+   */
+  lows?: ArrayLike<number>;
+  highs?: ArrayLike<number>;
 }
 
 export interface PreparedSeries {
@@ -28,6 +34,8 @@ export interface PreparedSeries {
   /** The values as logged, copied into a Float64Array so every hot loop sees one array type. */
   raw: Float64Array;
   smooth: Float64Array;
+  /** The raw line when the series came as buckets: each bucket's min and max at its x (else null: `raw` is drawn). */
+  envelope: { xs: Float64Array; ys: Float64Array } | null;
   /** Every x > 0 / every finite value > 0: whether log axes are valid (computed once here). */
   xPositive: boolean;
   rawPositive: boolean;
@@ -38,6 +46,7 @@ interface CacheEntry {
   values: ArrayLike<number>;
   times: ArrayLike<number> | undefined;
   startTime: number | undefined;
+  lows: ArrayLike<number> | undefined;
   xAxis: XAxisMode;
   smoothing: string;
   prepared: PreparedSeries;
@@ -62,28 +71,70 @@ export class SeriesCache {
       const sameX = hit !== undefined && hit.xAxis === xAxis && hit.steps === s.steps && hit.times === s.times && hit.startTime === s.startTime;
       const sameValues = hit !== undefined && hit.values === s.values;
       const sameSmooth = sameValues && hit.smoothing === smoothKey;
+      const sameEnvelope = sameX && hit.lows === s.lows;
       let prepared: PreparedSeries;
-      if (hit && sameX && sameSmooth) {
+      if (hit && sameX && sameSmooth && sameEnvelope) {
         prepared = hit.prepared.name === s.name ? hit.prepared : { ...hit.prepared, name: s.name };
       } else {
         const xs = sameX ? hit.prepared.xs : xValues(s, xAxis, `run ${s.runId}`);
         const raw = sameValues ? hit.prepared.raw : toFloat64(s.values);
+        const envelope = sameEnvelope ? hit.prepared.envelope : envelopeOf(xs, raw, s.lows, s.highs);
         prepared = {
           runId: s.runId,
           name: s.name,
           xs,
           raw,
           smooth: sameSmooth ? hit.prepared.smooth : smoothSeries(raw, smoothing),
+          envelope,
           xPositive: sameX ? hit.prepared.xPositive : canUseLogScale(xs),
-          rawPositive: sameValues ? hit.prepared.rawPositive : canUseLogScale(raw),
+          rawPositive: sameValues && sameEnvelope ? hit.prepared.rawPositive : canUseLogScale(envelope?.ys ?? raw),
         };
       }
-      next.set(s.runId, { steps: s.steps, values: s.values, times: s.times, startTime: s.startTime, xAxis, smoothing: smoothKey, prepared });
+      next.set(s.runId, {
+        steps: s.steps,
+        values: s.values,
+        times: s.times,
+        startTime: s.startTime,
+        lows: s.lows,
+        xAxis,
+        smoothing: smoothKey,
+        prepared,
+      });
       return prepared;
     });
     this.#entries = next;
     return out;
   }
+}
+
+/** Bucket extremes as a line: (x, min), (x, max) where a point stands for several raw ones, (x, value) otherwise. */
+function envelopeOf(
+  xs: Float64Array,
+  values: Float64Array,
+  lows: ArrayLike<number> | undefined,
+  highs: ArrayLike<number> | undefined,
+): { xs: Float64Array; ys: Float64Array } | null {
+  if (!lows || !highs) return null;
+  if (lows.length !== values.length || highs.length !== values.length) {
+    throw new Error(`bucket extremes: ${lows.length} lows and ${highs.length} highs for ${values.length} values`);
+  }
+  let n = 0;
+  for (let i = 0; i < values.length; i++) n += lows[i] < highs[i] ? 2 : 1;
+  const ex = new Float64Array(n);
+  const ey = new Float64Array(n);
+  let j = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (lows[i] < highs[i]) {
+      ex[j] = xs[i];
+      ey[j++] = lows[i];
+      ex[j] = xs[i];
+      ey[j++] = highs[i];
+    } else {
+      ex[j] = xs[i];
+      ey[j++] = values[i];
+    }
+  }
+  return { xs: ex, ys: ey };
 }
 
 export type LineRole = 'raw' | 'smooth' | 'member' | 'band-lower' | 'band-upper' | 'mean';
@@ -119,6 +170,11 @@ function lineOf(s: PreparedSeries, ys: ArrayLike<number>, opts: LineOptions) {
   return toPoints(d.xs, d.ys);
 }
 
+function envelopeLine(e: { xs: Float64Array; ys: Float64Array }, opts: LineOptions) {
+  const d = downsampleMinMax(e.xs, e.ys, opts.maxPoints, opts.range);
+  return toPoints(d.xs, d.ys);
+}
+
 /** Lines in draw order: raw lines first (behind), then bands, members, smoothed and mean lines. */
 export function buildLines(prepared: readonly PreparedSeries[], opts: LineOptions): ChartLine[] {
   const showRaw = isSmoothing(opts.smoothing);
@@ -148,7 +204,7 @@ export function buildLines(prepared: readonly PreparedSeries[], opts: LineOption
   }
   const single = prepared.filter((p) => !grouped.has(p.runId));
   const raw: ChartLine[] = showRaw
-    ? single.map((s) => ({ role: 'raw', id: s.runId, label: s.name, points: lineOf(s, s.raw, opts) }))
+    ? single.map((s) => ({ role: 'raw', id: s.runId, label: s.name, points: s.envelope ? envelopeLine(s.envelope, opts) : lineOf(s, s.raw, opts) }))
     : [];
   const smooth: ChartLine[] = single.map((s) => ({
     role: 'smooth',

@@ -1,22 +1,13 @@
-/**
- * Hash routes (`#/runs`, `#/launch`, `#/run/<id>`): they keep the page URL (and browser mode's `?token=`)
- * untouched, survive reloads, and need nothing from the server.
- */
-export type Route = { name: 'runs' } | { name: 'launch'; from: string | null } | { name: 'run'; id: string };
+/** The current route, following `location.hash` (see lib/routes.ts for the URL shapes). */
+import { parseRoute, routeHref, type Route } from '../lib/routes.js';
 
-function parse(hash: string): Route {
-  const path = hash.replace(/^#\/?/, '');
-  const [head, arg] = path.split('/', 2);
-  if (head === 'run' && arg) return { name: 'run', id: decodeURIComponent(arg) };
-  if (head === 'launch') return { name: 'launch', from: arg ? decodeURIComponent(arg) : null };
-  return { name: 'runs' };
-}
+export type { Route, RunTab } from '../lib/routes.js';
 
 export class Router {
-  route = $state<Route>(parse(location.hash));
+  route = $state<Route>(parseRoute(location.hash));
 
   constructor() {
-    window.addEventListener('hashchange', () => (this.route = parse(location.hash)));
+    window.addEventListener('hashchange', () => (this.route = parseRoute(location.hash)));
   }
 
   go(route: Route): void {
@@ -24,9 +15,7 @@ export class Router {
   }
 
   static href(route: Route): string {
-    if (route.name === 'run') return `#/run/${encodeURIComponent(route.id)}`;
-    if (route.name === 'launch') return route.from ? `#/launch/${encodeURIComponent(route.from)}` : '#/launch';
-    return '#/runs';
+    return routeHref(route);
   }
 }
 

@@ -6,6 +6,7 @@
 import type { CheckpointInfo, EventPayloads, LogLine, MetricRecord, RunInfo } from '../../../core/api/contract.js';
 import { api, errorText } from '../lib/api.js';
 import { downsampleMinMax, type Point } from '../lib/downsample.js';
+import { groupByNamespace } from '../lib/metric-keys.js';
 
 const QUERY_POINTS = 1_000;
 /** A live series is re-downsampled to QUERY_POINTS once it grows past this. */
@@ -14,12 +15,6 @@ const REDRAW_MS = 100;
 const MAX_LOG_LINES = 2_000;
 const RETURN_KEY = 'rollout/episodeReturn';
 
-export function namespaceOf(key: string): string {
-  const slash = key.indexOf('/');
-  return slash < 0 ? 'other' : key.slice(0, slash);
-}
-
-const NAMESPACE_ORDER = ['rollout', 'eval', 'train', 'time'];
 
 export class RunDetail {
   readonly id: string;
@@ -34,12 +29,7 @@ export class RunDetail {
   busy = $state(false);
   actionError = $state<string | null>(null);
 
-  readonly groups: [string, string[]][] = $derived.by(() => {
-    const groups: Record<string, string[]> = {};
-    for (const key of this.keys) (groups[namespaceOf(key)] ??= []).push(key);
-    const rank = (ns: string) => (NAMESPACE_ORDER.includes(ns) ? NAMESPACE_ORDER.indexOf(ns) : NAMESPACE_ORDER.length);
-    return Object.entries(groups).sort((a, b) => rank(a[0]) - rank(b[0]) || a[0].localeCompare(b[0]));
-  });
+  readonly groups: [string, string[]][] = $derived(groupByNamespace(this.keys));
 
   // Deliberately not reactive: large, appended in place at up to 10 Hz; `version` tells the charts to redraw.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity

@@ -179,6 +179,28 @@ describe('browser-mode server', () => {
     const finished = await next((m) => m.event === 'run:status' && (m.payload as RunInfo).status === 'finished');
     expect((finished.payload as RunInfo).id).toBe(run.id);
     expect(messages.some((m) => m.event === 'run:metrics')).toBe(true);
+
+    // The replay channels over the socket: hostile payloads are refused before any handler runs, and a run's
+    // checkpoint that is not a policy (the fake trainer saves no actor) is refused with the reason.
+    const hostile: [string, unknown][] = [
+      ['rollout:start', { id: run.id, checkpointStep: 50, seed: 1, runDir: '/etc' }],
+      ['rollout:start', { id: run.id, checkpointStep: 50, seed: -1 }],
+      ['rollout:start', { id: run.id, checkpointStep: 50, seed: 1, maxSteps: 1e9 }],
+      ['rollout:stop', { rolloutId: '../../x' }],
+      ['episodes:get', { id: run.id, step: '50' }],
+      ['episodes:get', JSON.parse(`{"id":"${run.id}","step":50,"__proto__":{"x":1}}`)],
+      ['metrics:query', { id: run.id, from: 10, to: 5 }],
+    ];
+    for (const [i, [channel, payload]] of hostile.entries()) {
+      ws!.send(JSON.stringify({ id: 100 + i, channel, payload }));
+      expect((await next((m) => m.id === 100 + i)).result?.error?.code).toBe('invalid_request');
+    }
+    ws!.send(JSON.stringify({ id: 200, channel: 'episodes:list', payload: { id: run.id } }));
+    expect((await next((m) => m.id === 200)).result).toEqual({ ok: true, value: [] });
+    ws!.send(JSON.stringify({ id: 201, channel: 'rollout:start', payload: { id: run.id, checkpointStep: 50, seed: 1 } }));
+    const refused = (await next((m) => m.id === 201)).result as { ok: boolean; error?: { code: string; message?: string } };
+    expect(refused.ok).toBe(false);
+    expect(refused.error?.message).toMatch(/cannot roll out this checkpoint: .*no actor model/);
     ws!.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ApiBackend, ApiEvent } from '../../../core/api/contract.js';
+import { INVOKE_CHANNELS, type ApiBackend, type ApiEvent } from '../../../core/api/contract.js';
 import { dispatch } from '../../../core/api/validate.js';
 import { createIpcGate, forwardEvents, isAppUrl, registerIpc } from '../../../electron/ipc.js';
 import type { Handlers } from '../../../core/api/contract.js';
@@ -73,11 +73,31 @@ describe('IPC gate', () => {
       removeHandler: (ch: string) => handlers.delete(ch),
     };
     const off = registerIpc(ipcMain as never, backend);
-    expect(handlers.size).toBe(13);
+    expect([...handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());
     expect(await handlers.get('runs:get')!({ senderFrame: appFrame }, { id: 'z' })).toEqual({ ok: true, value: { id: 'z', name: 'r' } });
     expect(await handlers.get('runs:get')!({ senderFrame: { url: 'https://x.test/', parent: null } }, { id: 'z' })).toMatchObject({ ok: false });
     off();
     expect(handlers.size).toBe(0);
+  });
+
+  it('gates the replay channels like every other: origin first, then the payload schema', async () => {
+    const { backend, calls } = fakeBackend();
+    const gate = createIpcGate(backend);
+    const foreign = await gate({ senderFrame: { url: 'https://evil.example/', parent: null } }, 'rollout:start', { id: 'a', checkpointStep: 1, seed: 1 });
+    expect(foreign.ok || foreign.error.code).toBe('forbidden');
+    expect(calls).toHaveLength(0);
+    const hostile: [string, unknown, RegExp][] = [
+      ['rollout:start', { id: 'a', checkpointStep: 1, seed: 1, runDir: '/etc' }, /runDir/],
+      ['rollout:start', { id: 'a', checkpointStep: 1, seed: 1, fps: 1e9 }, /fps/],
+      ['rollout:stop', { rolloutId: '../x' }, /rolloutId/],
+      ['episodes:get', { id: 'a', step: '1; rm -rf' }, /step/],
+      ['metrics:query', { id: 'a', from: 10, to: 1 }, /to/],
+    ];
+    for (const [channel, payload, message] of hostile) {
+      const r = await gate({ senderFrame: appFrame }, channel, payload);
+      expect(r.ok || r.error.code).toBe('invalid_request');
+      expect(r.ok || r.error.message).toMatch(message);
+    }
   });
 
   it('forwards back-end events to the window until it is destroyed', () => {
@@ -91,7 +111,12 @@ describe('IPC gate', () => {
     };
     forwardEvents(backend, contents as never);
     for (const l of listeners) l({ event: 'run:deleted', payload: { id: 'a' } });
-    expect(sent).toEqual([['run:deleted', { id: 'a' }]]);
+    const frame = { rolloutId: 'ro-1', frames: [{ step: 0, state: [0, 0, 0, 0], action: null, reward: null, return: 0, done: false }] };
+    for (const l of listeners) l({ event: 'rollout:frame', payload: frame });
+    expect(sent).toEqual([
+      ['run:deleted', { id: 'a' }],
+      ['rollout:frame', frame],
+    ]);
     onDestroyed();
     expect(listeners.size).toBe(0);
   });

@@ -1,0 +1,44 @@
+/**
+ * How the compare view tells runs and groups apart: colours from the run palette handed out in an order that
+ * spreads hues (neighbours in the list never get neighbouring hues, as two hash-picked colours can), keyed by
+ * the runs' creation order so a selection keeps its colours across reloads; and group labels short enough for a
+ * legend.
+ */
+import { RUN_PALETTE } from '../analysis/colours.js';
+import type { RunGroup } from '../analysis/grouping.js';
+
+/** Palette slots in an order where consecutive picks are about half the hue wheel apart. */
+const SPREAD = [0, 6, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11, 12, 14, 13, 15].filter((i) => i < RUN_PALETTE.length);
+
+export interface ColourSource {
+  id: string;
+  createdAt: string;
+}
+
+/** Run id → colour (and `group:<key>` → colour for each group, after the runs), distinct up to the palette size. */
+export function compareColours(runs: readonly ColourSource[], groups: readonly RunGroup[] = []): Map<string, string> {
+  const ordered = [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  const ids = [...ordered.map((r) => r.id), ...groups.map((g) => `group:${g.key}`)];
+  return new Map(ids.map((id, i) => [id, RUN_PALETTE[SPREAD[i % SPREAD.length]!]!]));
+}
+
+const MAX_LABEL = 60;
+
+/**
+ * Groups with legend-sized labels: a single group (every run shares the config) is named by its algorithm and
+ * env instead of every config value; long labels are cut.
+ */
+export function readableGroups(groups: readonly RunGroup[] | null, runs: readonly { id: string; algo: string; env: string }[]): RunGroup[] | null {
+  if (!groups) return null;
+  return groups.map((g) => {
+    let label = g.label;
+    if (groups.length === 1 && label.split(', ').length > 2) {
+      const members = runs.filter((r) => g.runIds.includes(r.id));
+      const algos = [...new Set(members.map((r) => r.algo))].join('/');
+      const envs = [...new Set(members.map((r) => r.env))].join('/');
+      label = `${algos} on ${envs}`;
+    }
+    if (label.length > MAX_LABEL) label = `${label.slice(0, MAX_LABEL - 1)}…`;
+    return label === g.label ? g : { ...g, label };
+  });
+}

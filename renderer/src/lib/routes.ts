@@ -1,0 +1,54 @@
+/**
+ * Hash routes (`#/runs`, `#/launch[/<id>]`, `#/run/<id>[/replay]`, `#/compare/<id>,<id>…`): they keep the page URL
+ * (and browser mode's `?token=`) untouched, survive reloads, and need nothing from the server. Pure functions, so
+ * they are unit-tested in Node; state/router.svelte.ts follows `location.hash` with them.
+ */
+export type RunTab = 'overview' | 'replay';
+
+export type Route =
+  | { name: 'runs' }
+  | { name: 'launch'; from: string | null }
+  | { name: 'run'; id: string; tab?: RunTab }
+  | { name: 'compare'; ids: string[] };
+
+/** Most runs a compare URL carries (a longer selection is cut, not refused). */
+export const MAX_COMPARE_RUNS = 64;
+
+function decode(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
+}
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#\/?/, '');
+  const [head, arg, sub] = path.split('/', 3);
+  if (head === 'run' && arg) {
+    const id = decode(arg);
+    if (id) return { name: 'run', id, tab: sub === 'replay' ? 'replay' : 'overview' };
+  }
+  if (head === 'launch') return { name: 'launch', from: arg ? decode(arg) : null };
+  if (head === 'compare') {
+    const ids = (arg ?? '')
+      .split(',')
+      .map(decode)
+      .filter((id): id is string => !!id);
+    return { name: 'compare', ids: [...new Set(ids)].slice(0, MAX_COMPARE_RUNS) };
+  }
+  return { name: 'runs' };
+}
+
+export function routeHref(route: Route): string {
+  switch (route.name) {
+    case 'run':
+      return `#/run/${encodeURIComponent(route.id)}${route.tab === 'replay' ? '/replay' : ''}`;
+    case 'launch':
+      return route.from ? `#/launch/${encodeURIComponent(route.from)}` : '#/launch';
+    case 'compare':
+      return `#/compare/${route.ids.map(encodeURIComponent).join(',')}`;
+    default:
+      return '#/runs';
+  }
+}

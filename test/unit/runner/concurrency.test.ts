@@ -1,0 +1,35 @@
+/**
+ * The queue fills every slot: runs started back to back while earlier ones are still launching all run when
+ * there are slots for them (a launching run used to count twice, leaving the last one queued until another ended).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunInfo } from '../../../core/api/contract.js';
+import { call, EventLog, openFake, tempHome } from './helpers.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('RunManager concurrency', () => {
+  it('runs as many runs at once as it has slots, and queues the rest', async () => {
+    const { home, cleanup } = tempHome();
+    const backend = await openFake(home, { maxConcurrent: 4 });
+    cleanups.push(cleanup, () => backend.close());
+    const log = new EventLog(backend);
+    // Started together, so later starts happen while earlier runs are still launching.
+    const runs = (
+      await Promise.all([0, 1, 2, 3, 4].map((seed) => call<RunInfo[]>(backend, 'runs:start', { algo: 'fake', env: 'CartPole-v1', seeds: [seed], totalSteps: 1_000_000 })))
+    ).flat();
+    // Four report metrics (whichever four the queue took first); the fifth waits for a free slot.
+    const streaming = () => new Set(log.of('run:metrics').map((m) => m.id));
+    await log.wait('run:metrics', () => streaming().size === 4, 20_000);
+    const queued = runs.find((r) => !streaming().has(r.id))!;
+    expect(backend.manager.list().filter((r) => r.status === 'running')).toHaveLength(4);
+    expect(backend.manager.info(queued.id).status).toBe('queued');
+    const first = runs.find((r) => r.id !== queued.id)!;
+    await call(backend, 'runs:stop', { id: first.id });
+    await log.wait('run:metrics', (m) => m.id === queued.id, 20_000);
+    for (const r of runs) if (r.id !== first.id) await call(backend, 'runs:stop', { id: r.id });
+  });
+});
