@@ -126,6 +126,8 @@ export interface MetricSeries {
 export interface MetricsQueryResult {
   keys: string[];
   series: MetricSeries[];
+  /** Wall time (seconds since the epoch) of the run's first logged record, any key: where relative time starts. */
+  firstWallTime: number | null;
   /** Byte offset to pass to metrics:tail to continue exactly after what this query read. */
   offset: number;
 }

@@ -113,7 +113,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
   });
   const catalog = options.catalog ?? (await loadCatalog());
-  const headCache = new QueryCache<{ keys: string[]; offset: number; points: number }>();
+  const headCache = new QueryCache<{ keys: string[]; offset: number; firstWallTime: number | null; points: number }>();
   const seriesCache = new QueryCache<{ series: MetricSeries; points: number }>();
   const version = await appVersion();
   let backendProbe: Promise<{ backend: BackendInfo | null; error: string | null }> | null = null;
@@ -168,7 +168,9 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       let head = headCache.get(runKey, signature);
       if (!head) {
         const reader = new MetricReader(dir);
-        head = { keys: await reader.keys(), offset: await lineAlignedSize(file), points: 0 };
+        const first = await reader.readFrom(0, { maxBytes: 4096 });
+        const firstWallTime = first.records[0]?.wallTime ?? null;
+        head = { keys: await reader.keys(), offset: await lineAlignedSize(file), firstWallTime, points: 0 };
         headCache.set(runKey, signature, head);
       }
       const wanted = keys ?? head.keys;
@@ -195,7 +197,8 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
           seriesCache.set(seriesKey(key), signature, { series, points: n });
         }
       }
-      return { keys: head.keys, offset: head.offset, series: wanted.map((key) => found.get(key)!.series) };
+      const series = wanted.map((key) => found.get(key)!.series);
+      return { keys: head.keys, offset: head.offset, firstWallTime: head.firstWallTime, series };
     },
     'metrics:tail': async ({ id, offset }) => {
       try {

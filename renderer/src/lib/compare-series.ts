@@ -119,11 +119,21 @@ export function appendRecords(series: RunSeries, records: readonly MetricRecord[
   return out;
 }
 
-/** The x coordinates of a series on an axis (relative time counts seconds from its first point). */
-export function xOf(series: RunSeries, mode: XAxisMode): number[] {
+/**
+ * Where relative time counts from for a run's series: the run's start (ms epoch), so every key of a run shares
+ * one origin; the series' first point when the start is unknown or later than it (runs imported or written
+ * outside the app).
+ */
+export function relativeOrigin(series: RunSeries, runStart: number | undefined): number | undefined {
+  if (runStart === undefined || !Number.isFinite(runStart)) return undefined;
+  return series.times.length === 0 || runStart <= series.times[0]! ? runStart : undefined;
+}
+
+/** The x coordinates of a series on an axis (relative time: seconds from `origin`, else from its first point). */
+export function xOf(series: RunSeries, mode: XAxisMode, origin?: number): number[] {
   if (mode === 'step') return series.steps;
   if (mode === 'wall') return series.times;
-  const t0 = series.times[0] ?? 0;
+  const t0 = origin ?? series.times[0] ?? 0;
   return series.times.map((t) => (t - t0) / 1000);
 }
 
@@ -131,10 +141,15 @@ export function xOf(series: RunSeries, mode: XAxisMode): number[] {
  * The step range behind a visible x range for one run: the steps of the points just outside it on either
  * side (so the refetched line reaches the plot edges). Null when the run has no points there.
  */
-export function stepRangeFor(series: RunSeries, mode: XAxisMode, range: { min: number; max: number }): { from: number; to: number } | null {
+export function stepRangeFor(
+  series: RunSeries,
+  mode: XAxisMode,
+  range: { min: number; max: number },
+  origin?: number,
+): { from: number; to: number } | null {
   const n = series.steps.length;
   if (n === 0) return null;
-  const xs = xOf(series, mode);
+  const xs = xOf(series, mode, origin);
   const lo = Math.max(0, lowerBound(xs, range.min) - 1);
   const hi = Math.min(n - 1, upperBound(xs, range.max));
   if (lo > hi) return null;

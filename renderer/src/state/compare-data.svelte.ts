@@ -16,6 +16,7 @@ import {
   fromQuery,
   isFullResolution,
   pointBudget,
+  relativeOrigin,
   seriesSummary,
   spliceRange,
   stepRangeFor,
@@ -30,6 +31,7 @@ const BATCH_MS = 16;
 const LIVE_FLUSH_MS = 250;
 
 type KeyState = 'loading' | 'ready' | 'error';
+
 
 export class CompareData {
   readonly ids: readonly string[];
@@ -51,6 +53,9 @@ export class CompareData {
   #data = new Map<string, Map<string, RunSeries>>();
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   #chartSeries = new Map<string, CompareSeries>();
+  /** Per run, when it logged its first record (ms epoch): relative time counts from there, for every key alike. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- read when series are published
+  #starts = new Map<string, number>();
   #zoomToken: Record<string, number> = {};
   // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
   #loads = new Map<string, Promise<void>>();
@@ -101,6 +106,7 @@ export class CompareData {
         this.ids.map(async (id) => {
           try {
             const [run, q] = await Promise.all([a.call('runs:get', { id }), a.call('metrics:query', { id, keys: [] })]);
+            if (q.firstWallTime !== null) this.#starts.set(id, q.firstWallTime * 1000);
             return { id, run, keys: q.keys };
           } catch (err) {
             if (err instanceof ApiCallError && err.code === 'not_found') return { id, run: null, keys: [] };
@@ -176,7 +182,7 @@ export class CompareData {
       this.runs.map(async (run) => {
         const base = perRun.get(run.id);
         if (!base || isFullResolution(base)) return null;
-        const steps = stepRangeFor(base, mode, range);
+        const steps = stepRangeFor(base, mode, range, relativeOrigin(base, this.#starts.get(run.id)));
         if (!steps) return null;
         const q = await api().call('metrics:query', { id: run.id, keys: [key], maxPoints: pointBudget(this.runs.length), ...steps });
         const s = q.series[0];
@@ -251,8 +257,10 @@ export class CompareData {
         if (!s) return [];
         const cacheKey = `${key}\u0000${run.id}`;
         const cached = this.#chartSeries.get(cacheKey);
-        if (cached && cached.steps === s.steps && cached.name === run.name) return [cached];
+        const origin = relativeOrigin(s, this.#starts.get(run.id));
+        if (cached && cached.steps === s.steps && cached.name === run.name && cached.startTime === origin) return [cached];
         const cs: CompareSeries = { runId: run.id, name: run.name, steps: s.steps, values: s.values, times: s.times };
+        if (origin !== undefined) cs.startTime = origin;
         if (!isFullResolution(s)) {
           cs.lows = s.mins;
           cs.highs = s.maxs;

@@ -14,6 +14,7 @@ import {
   fromQuery,
   isFullResolution,
   pointBudget,
+  relativeOrigin,
   seriesSummary,
   spliceRange,
   stepRangeFor,
@@ -92,6 +93,10 @@ describe('compare series', () => {
     // Wall time: step s was logged at 1.7e9 + s / 10 seconds.
     expect(stepRangeFor(s, 'wall', { min: (1_700_000_000 + 10) * 1000, max: (1_700_000_000 + 30) * 1000 })).toEqual({ from: 0, to: 400 });
     expect(stepRangeFor(s, 'relative', { min: 15, max: 25 })).toEqual({ from: 100, to: 300 });
+    // Relative to the run's start (5 s before the first point), as the chart draws it.
+    expect(stepRangeFor(s, 'relative', { min: 20, max: 30 }, relativeOrigin(s, (1_700_000_000 - 5) * 1000))).toEqual({ from: 100, to: 300 });
+    expect(relativeOrigin(s, (1_700_000_000 + 1) * 1000)).toBeUndefined(); // a start after the first point is not one
+    expect(relativeOrigin(s, undefined)).toBeUndefined();
     expect(stepRangeFor(emptySeries(), 'step', { min: 0, max: 1 })).toBeNull();
   });
 

@@ -4,6 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EpisodeData, EpisodeInfo, MetricsQueryResult, RunInfo } from '../../../core/api/contract.js';
+import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QueryCache } from '../../../core/runner/query-cache.js';
 import { saveEpisode } from '../../../core/store/index.js';
 import { call, EventLog, openFake, tempHome } from './helpers.js';
 
@@ -43,7 +47,7 @@ describe('metrics for the compare view', () => {
     expect(tail.records.map((r) => r.wallTime)).toEqual(s.wallTimes);
   });
 
-  it('answers a step range at full resolution where the whole run is downsampled', async () => {
+  it('answers a step range at full resolution where the whole run is downsampled, and says when the run began logging', async () => {
     const { backend, id } = await finishedRun();
     const whole = await call<MetricsQueryResult>(backend, 'metrics:query', { id, keys: ['rollout/episodeReturn'], maxPoints: 4 });
     expect(whole.series[0]!.steps.length).toBeLessThanOrEqual(4);
@@ -57,6 +61,34 @@ describe('metrics for the compare view', () => {
     expect(z.maxs).toEqual(z.values);
     const keysOnly = await call<MetricsQueryResult>(backend, 'metrics:query', { id, keys: [] });
     expect(keysOnly).toMatchObject({ keys: ['rollout/episodeReturn', 'train/loss'], series: [] });
+    const tail = await call<{ records: { wallTime: number }[] }>(backend, 'metrics:tail', { id, offset: 0 });
+    expect(keysOnly.firstWallTime).toBe(tail.records[0]!.wallTime);
+  });
+});
+
+describe('query cache', () => {
+  it('serves a value only while the file it came from is unchanged', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policylab-cache-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'metrics.jsonl');
+    const cache = new QueryCache<{ points: number; text: string }>();
+    expect(await QueryCache.signature(file)).toBeNull();
+    await writeFile(file, '{"step":1}\n');
+    const first = await QueryCache.signature(file);
+    cache.set('a', first, { points: 1, text: 'one' });
+    expect(cache.get('a', first)?.text).toBe('one');
+    await appendFile(file, '{"step":2}\n');
+    const grown = await QueryCache.signature(file);
+    expect(grown).not.toBe(first);
+    expect(cache.get('a', grown)).toBeUndefined();
+    cache.set('b', null, { points: 1, text: 'no file' });
+    expect(cache.get('b', null)).toBeUndefined();
+    cache.set('c', grown, { points: 1e6, text: 'too big' });
+    expect(cache.get('c', grown)).toBeUndefined();
+    cache.set('run1\u0000x', grown, { points: 1, text: 'x' });
+    cache.forget('run1\u0000');
+    expect(cache.get('run1\u0000x', grown)).toBeUndefined();
+    expect([cache.hits, cache.misses]).toEqual([1, 4]);
   });
 });
 
