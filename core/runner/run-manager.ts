@@ -7,7 +7,8 @@
 import { cpus } from 'node:os';
 import type { ApiEvent, RunInfo } from '../api/contract.js';
 import { ApiFailure } from '../api/contract.js';
-import { listCheckpoints, MetricReader, StoreError, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
+import { listCheckpoints, MetricReader, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
+import { mapStoreError } from './errors.js';
 import { RunLogs } from './logs.js';
 import { toRunInfo } from './run-info.js';
 import { defaultWorkerPath, forkWorker, type SpawnWorker } from './spawn.js';
@@ -42,15 +43,6 @@ const PERSIST_INTERVAL_MS = 2_000;
 
 export function defaultConcurrency(): number {
   return Math.max(1, Math.min(4, cpus().length - 1));
-}
-
-export function mapStoreError(err: unknown): unknown {
-  if (err instanceof StoreError) {
-    if (err.code === 'UNKNOWN_RUN' || err.code === 'NOT_FOUND') return new ApiFailure('not_found', err.message);
-    if (err.code === 'RUN_ACTIVE') return new ApiFailure('conflict', err.message);
-    if (err.code === 'INVALID_INPUT') return new ApiFailure('invalid_request', err.message);
-  }
-  return err;
 }
 
 export class RunManager {

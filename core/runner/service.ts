@@ -19,7 +19,8 @@ import {
 import { dispatch } from '../api/validate.js';
 import { listCheckpoints, listEpisodes, loadEpisode, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
-import { mapStoreError, RunManager } from './run-manager.js';
+import { mapStoreError } from './errors.js';
+import { RunManager } from './run-manager.js';
 import { probeBackend } from './probe.js';
 import { QueryCache } from './query-cache.js';
 import { RolloutManager } from './rollouts.js';
