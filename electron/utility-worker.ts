@@ -4,15 +4,18 @@
  */
 import { utilityProcess } from 'electron';
 import type { ParentMessage } from '../core/runner/protocol.js';
-import { lineSplitter, type SpawnWorker } from '../core/runner/spawn.js';
+import { applyPriority, lineSplitter, type SpawnWorker } from '../core/runner/spawn.js';
 
-export const spawnUtilityWorker: SpawnWorker = (modulePath, env) => {
+export const spawnUtilityWorker: SpawnWorker = (modulePath, env, options) => {
   const child = utilityProcess.fork(modulePath, [], { env, stdio: 'pipe', serviceName: 'PolicyLab training' });
   const outputListeners: ((stream: 'stdout' | 'stderr', line: string) => void)[] = [];
   const out = lineSplitter((line) => outputListeners.forEach((l) => l('stdout', line)));
   const err = lineSplitter((line) => outputListeners.forEach((l) => l('stderr', line)));
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
+  child.once('spawn', () =>
+    applyPriority(child.pid, env, options, (why) => outputListeners.forEach((l) => l('stderr', `policylab: could not lower the worker's priority: ${why}`))),
+  );
   let exited: { code: number | null } | null = null;
   const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];
   child.on('exit', (code) => {

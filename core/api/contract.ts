@@ -123,6 +123,12 @@ export interface MetricSeries {
   totalPoints: number;
 }
 
+/**
+ * `maxPoints` values a finished run answers from overviews precomputed when its metrics writer closed (no raw
+ * point is read): a client that can pick its resolution freely should pick one of these.
+ */
+export const OVERVIEW_POINTS = [500, 1_000, 2_000, 4_000] as const;
+
 export interface MetricsQueryResult {
   keys: string[];
   series: MetricSeries[];

@@ -8,7 +8,7 @@ import type { SpawnWorker } from './spawn.js';
 
 export function probeBackend(spawn: SpawnWorker, workerPath: string, timeoutMs = 60_000): Promise<BackendInfo> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(workerPath, process.env);
+    const proc = spawn(workerPath, process.env, { priority: 'background' });
     const stderr: string[] = [];
     let settled = false;
     const settle = (fn: () => void) => {

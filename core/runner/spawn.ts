@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
+import { setPriority } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ParentMessage } from './protocol.js';
 
@@ -20,7 +21,49 @@ export interface WorkerProcess {
   kill(): void;
 }
 
-export type SpawnWorker = (modulePath: string, env: NodeJS.ProcessEnv) => WorkerProcess;
+export interface SpawnOptions {
+  /**
+   * 'background' (training runs, the backend probe): the process runs at a lower CPU priority, so on a
+   * machine with few cores the window and the host serving it stay responsive while runs train. It costs
+   * a lone run nothing: priority only matters when something else wants the CPU.
+   */
+  priority?: 'background' | 'normal';
+}
+
+export type SpawnWorker = (modulePath: string, env: NodeJS.ProcessEnv, options?: SpawnOptions) => WorkerProcess;
+
+/** Niceness of background workers (0 = as the app, 19 = lowest); POLICYLAB_WORKER_NICE overrides. */
+export const BACKGROUND_NICE = 10;
+
+/** The niceness for background workers from the environment, or a clear error. */
+export function backgroundNice(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.POLICYLAB_WORKER_NICE;
+  if (raw === undefined || raw === '') return BACKGROUND_NICE;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 19) {
+    throw new Error(`POLICYLAB_WORKER_NICE must be an integer from 0 to 19, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/**
+ * Lowers a started worker's CPU priority as `options` asks. Best effort: where the OS refuses, the worker
+ * runs at normal priority and `onRefused` hears why. The niceness comes from the worker's `env`.
+ */
+export function applyPriority(
+  pid: number | undefined,
+  env: NodeJS.ProcessEnv,
+  options: SpawnOptions | undefined,
+  onRefused: (why: string) => void,
+): void {
+  if (options?.priority !== 'background' || pid === undefined) return;
+  try {
+    const nice = backgroundNice(env);
+    if (nice > 0) setPriority(pid, nice);
+  } catch (err) {
+    onRefused(err instanceof Error ? err.message : String(err));
+  }
+}
 
 /**
  * The training-process entry next to this file: worker.ts when running from sources under tsx,
@@ -54,7 +97,7 @@ function tsxLoaderUrl(): string {
 }
 
 /** `child_process.fork`; a `.ts` entry is run through tsx's loader (resolved from here, not from the cwd). */
-export const forkWorker: SpawnWorker = (modulePath, env) => {
+export const forkWorker: SpawnWorker = (modulePath, env, options) => {
   const execArgv = modulePath.endsWith('.ts') ? ['--import', tsxLoaderUrl()] : [];
   const child = fork(modulePath, [], {
     execArgv,
@@ -67,6 +110,7 @@ export const forkWorker: SpawnWorker = (modulePath, env) => {
   const err = lineSplitter((line) => outputListeners.forEach((l) => l('stderr', line)));
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
+  applyPriority(child.pid, env, options, (why) => queueMicrotask(() => outputListeners.forEach((l) => l('stderr', `policylab: could not lower the worker's priority: ${why}`))));
   // A send to a process that just died raises EPIPE/ERR_IPC_CHANNEL_CLOSED; the exit handler reports the crash.
   child.on('error', () => {});
   let exited: { code: number | null; signal: string | null } | null = null;

@@ -74,7 +74,7 @@ export class TrainingProcess {
     this.#opts = opts;
     this.summary = structuredClone(opts.summary);
     this.step = opts.step;
-    this.#proc = opts.spawn(opts.workerPath, opts.env);
+    this.#proc = opts.spawn(opts.workerPath, opts.env, { priority: 'background' });
     this.#proc.onOutput((stream, line) => {
       if (stream === 'stderr') this.#stderrTail = [...this.#stderrTail.slice(-19), line];
       opts.hooks.log(stream, line);

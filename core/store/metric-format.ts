@@ -12,6 +12,11 @@
  * bytes of metrics.jsonl they cover. The index is written after the data it describes, so after a
  * crash it is stale but true: readers take the indexed points from the columns and parse only the
  * jsonl bytes after `jsonlBytes`. A missing or inconsistent sidecar is rebuilt from the jsonl.
+ *
+ * metrics.idx/overviews-<jsonlBytes>.f64 — written when the writer closes: each key downsampled (downsample.ts) to every
+ * size in OVERVIEW_POINTS smaller than its point count, as float64 sextuples (step, wallTime, value, min, max,
+ * count). `index.overviews` locates them and names the jsonl size they were computed from; any later append
+ * rewrites the index without them, so a reader uses them only while they describe the whole file.
  */
 import { StoreError } from './errors.js';
 
@@ -21,6 +26,21 @@ export const METRIC_INDEX_FILE = 'index.json';
 export const METRIC_INDEX_VERSION = 1;
 /** Bytes per point in a column file: step, wallTime, value as float64. */
 export const POINT_BYTES = 24;
+/** The overview file for a jsonl of `jsonlBytes` (named by size, so a reader never mixes two generations). */
+export const overviewFile = (jsonlBytes: number): string => `overviews-${jsonlBytes}.f64`;
+export const OVERVIEW_FILE_PATTERN = /^overviews-\d+\.f64$/;
+/** Float64 values per overview point: step, wallTime, value, min, max, count. */
+export const OVERVIEW_FLOATS = 6;
+export { OVERVIEW_POINTS } from '../api/contract.js';
+
+export interface OverviewEntry {
+  key: string;
+  /** The maxPoints this overview answers. */
+  size: number;
+  /** Byte offset in overviews.f64 and number of points (at most `size`). */
+  offset: number;
+  count: number;
+}
 
 export interface MetricIndex {
   version: number;
@@ -29,6 +49,8 @@ export interface MetricIndex {
   /** Valid records in those bytes. */
   records: number;
   keys: { key: string; file: string; count: number }[];
+  /** Present from a clean writer close until the next append. */
+  overviews?: { jsonlBytes: number; file: string; entries: OverviewEntry[] };
 }
 
 /** One logged record as read back. */
@@ -66,6 +88,23 @@ export function isMetricIndex(x: unknown): x is MetricIndex {
       (k) =>
         typeof k === 'object' && k !== null && typeof k.key === 'string' && typeof k.file === 'string' &&
         /^\d+\.f64$/.test(k.file) && Number.isSafeInteger(k.count) && k.count >= 0,
+    ) &&
+    (i.overviews === undefined || isOverviews(i.overviews))
+  );
+}
+
+function isOverviews(o: unknown): o is NonNullable<MetricIndex['overviews']> {
+  if (typeof o !== 'object' || o === null) return false;
+  const { jsonlBytes, file, entries } = o as NonNullable<MetricIndex['overviews']>;
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  return (
+    count(jsonlBytes) &&
+    file === overviewFile(jsonlBytes) &&
+    Array.isArray(entries) &&
+    entries.every(
+      (e) =>
+        typeof e === 'object' && e !== null && typeof e.key === 'string' && count(e.size) && count(e.offset) &&
+        count(e.count) && e.count <= e.size && e.offset % (OVERVIEW_FLOATS * 8) === 0,
     )
   );
 }

@@ -6,6 +6,7 @@
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNodeError } from './errors.js';
+import { downsampleChunks } from './downsample.js';
 import { writeAll, writeFileAtomic } from './fs-utils.js';
 import {
   forEachValue,
@@ -15,6 +16,11 @@ import {
   METRIC_INDEX_VERSION,
   type MetricIndex,
   METRICS_FILE,
+  OVERVIEW_FILE_PATTERN,
+  OVERVIEW_FLOATS,
+  OVERVIEW_POINTS,
+  overviewFile,
+  type OverviewEntry,
   parseLines,
   POINT_BYTES,
   PointBuffer,
@@ -83,6 +89,43 @@ export async function scanLines(
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The overviews of `keys` at `size` points, or null unless the index's overviews describe exactly the columns
+ * it indexes, for a jsonl of `jsonlSize` bytes, and every wanted key (with more than `size` points) has one.
+ */
+export async function readOverviews(
+  dir: string,
+  index: MetricIndex,
+  jsonlSize: number,
+  keys: readonly string[],
+  size: number,
+): Promise<Map<string, { data: Float64Array; total: number }> | null> {
+  const ov = index.overviews;
+  if (!ov || ov.jsonlBytes !== index.jsonlBytes || index.jsonlBytes !== jsonlSize) return null;
+  const wanted = keys.map((key) => ({ key, column: index.keys.find((k) => k.key === key), entry: ov.entries.find((e) => e.key === key && e.size === size) }));
+  if (wanted.some(({ column, entry }) => column !== undefined && column.count > size && entry === undefined)) return null;
+  let fh: FileHandle;
+  try {
+    fh = await open(join(dir, ov.file), 'r');
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return null; // replaced by a newer generation meanwhile
+    throw e;
+  }
+  const out = new Map<string, { data: Float64Array; total: number }>();
+  try {
+    for (const { key, column, entry } of wanted) {
+      if (!column || !entry) continue; // unknown key, or few enough points to be read raw
+      const data = new Float64Array(entry.count * OVERVIEW_FLOATS);
+      const { bytesRead } = await fh.read(new Uint8Array(data.buffer), 0, data.byteLength, entry.offset);
+      if (bytesRead !== data.byteLength) return null;
+      out.set(key, { data, total: column.count });
+    }
+  } finally {
+    await fh.close();
+  }
+  return out;
 }
 
 /** Reads the first `count` points of a column file, or null if it holds fewer (a stale index). */
@@ -172,8 +215,10 @@ export class ColumnFiles {
       cols.#nextFile = 0;
     }
     await mkdir(cols.#dir, { recursive: true });
-    // Temp files of index writes a killed writer left behind.
-    for (const n of await readdir(cols.#dir)) if (n.endsWith('.tmp')) await rm(join(cols.#dir, n), { force: true });
+    // Temp files of index writes a killed writer left behind, and overviews the fresh index no longer names.
+    for (const n of await readdir(cols.#dir)) {
+      if (n.endsWith('.tmp') || OVERVIEW_FILE_PATTERN.test(n)) await rm(join(cols.#dir, n), { force: true });
+    }
     const pending = new Map<string, PointBuffer>();
     const { records, end } = await parseRange(join(runDir, METRICS_FILE), from, jsonlSize, pending, async () => {
       // Bound memory on a full rebuild of a long stream: write columns every ~1M points.
@@ -194,6 +239,49 @@ export class ColumnFiles {
     this.#jsonlBytes = jsonlBytes;
     this.#records += records;
     await this.#writeIndex();
+  }
+
+  /**
+   * Downsamples every key to each OVERVIEW_POINTS size below its point count, from the columns as they stand,
+   * writes the results to one overview file and names it in the index (see metric-format.ts). Called by the
+   * writer's close, after its last append; the next append drops them from the index.
+   */
+  async writeOverviews(): Promise<void> {
+    const entries: OverviewEntry[] = [];
+    const parts: Float64Array[] = [];
+    let offset = 0;
+    for (const [key, c] of this.#columns) {
+      const sizes = OVERVIEW_POINTS.filter((n) => n < c.count);
+      if (sizes.length === 0) continue;
+      const column = await readColumn(join(this.#dir, c.file), c.count);
+      if (!column) continue; // a column shorter than its count: readers fall back to the raw points
+      for (const size of sizes) {
+        const { points } = downsampleChunks([column], size);
+        const out = new Float64Array(points.length * OVERVIEW_FLOATS);
+        let j = 0;
+        for (const p of points) {
+          out[j++] = p.step;
+          out[j++] = p.wallTime;
+          out[j++] = p.value;
+          out[j++] = p.min;
+          out[j++] = p.max;
+          out[j++] = p.count;
+        }
+        entries.push({ key, size, offset, count: points.length });
+        parts.push(out);
+        offset += out.byteLength;
+      }
+    }
+    if (entries.length === 0) return;
+    const bytes = new Uint8Array(offset);
+    let at = 0;
+    for (const p of parts) {
+      bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
+      at += p.byteLength;
+    }
+    const file = overviewFile(this.#jsonlBytes);
+    await writeFileAtomic(join(this.#dir, file), bytes);
+    await this.#writeIndex({ jsonlBytes: this.#jsonlBytes, file, entries });
   }
 
   async close(): Promise<void> {
@@ -248,12 +336,13 @@ export class ColumnFiles {
     for (const buf of pending.values()) buf.clear();
   }
 
-  async #writeIndex(): Promise<void> {
+  async #writeIndex(overviews?: MetricIndex['overviews']): Promise<void> {
     const index: MetricIndex = {
       version: METRIC_INDEX_VERSION,
       jsonlBytes: this.#jsonlBytes,
       records: this.#records,
       keys: [...this.#columns].map(([key, c]) => ({ key, file: c.file, count: c.count })),
+      ...(overviews ? { overviews } : {}),
     };
     await writeFileAtomic(join(this.#dir, METRIC_INDEX_FILE), JSON.stringify(index));
   }

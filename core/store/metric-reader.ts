@@ -6,18 +6,21 @@
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNodeError, StoreError } from './errors.js';
-import { fileSize, parseRange, readColumn, readMetricIndex, scanLines } from './metric-index.js';
+import { fileSize, parseRange, readColumn, readMetricIndex, readOverviews, scanLines } from './metric-index.js';
 import {
   METRIC_INDEX_DIR,
   type MetricRecord,
   METRICS_FILE,
+  OVERVIEW_FLOATS,
   parseLines,
   PointBuffer,
   toMetricRecord,
 } from './metric-format.js';
 import {
+  assertMaxPoints,
   assertStepRange,
   downsampleChunks,
+  type DownsampledPoint,
   type DownsampledSeries,
   type SeriesPoint,
 } from './downsample.js';
@@ -94,13 +97,31 @@ export class MetricReader {
     const from = options.from ?? -Infinity;
     const to = options.to ?? Infinity;
     assertStepRange(from, to);
-    const data = await this.#load(keys);
+    assertMaxPoints(maxPoints);
     const out: Record<string, DownsampledSeries> = {};
-    for (const key of keys) {
+    // A whole finished run at an overview size: the writer's precomputed buckets (identical to computing them).
+    const overviews = from === -Infinity && to === Infinity ? await this.#overviews(keys, maxPoints) : null;
+    for (const [key, { data, total }] of overviews ?? []) {
+      const points: DownsampledPoint[] = new Array(data.length / OVERVIEW_FLOATS);
+      for (let i = 0, j = 0; i < points.length; i++, j += OVERVIEW_FLOATS) {
+        points[i] = { step: data[j], wallTime: data[j + 1], value: data[j + 2], min: data[j + 3], max: data[j + 4], count: data[j + 5] };
+      }
+      out[key] = { key, points, totalPoints: total, downsampled: points.length < total };
+    }
+    const rest = keys.filter((k) => !out[k]);
+    const data = rest.length > 0 ? await this.#load(rest) : new Map<string, Float64Array[]>();
+    for (const key of rest) {
       const { points, total } = downsampleChunks(data.get(key) ?? [], maxPoints, from, to);
       out[key] = { key, points, totalPoints: total, downsampled: points.length < total };
     }
     return out;
+  }
+
+  async #overviews(keys: readonly string[], maxPoints: number): Promise<Map<string, { data: Float64Array; total: number }> | null> {
+    const index = await readMetricIndex(this.runDir);
+    const size = await fileSize(this.path);
+    if (!index || size === null) return null;
+    return readOverviews(join(this.runDir, METRIC_INDEX_DIR), index, size, keys, maxPoints);
   }
 
   /** Last (in logged order), min, max and count per key. */

@@ -147,11 +147,16 @@ export class MetricWriter {
     if (this.#failure) throw this.#failure;
   }
 
-  /** Flushes, fsyncs and closes the files. Further appends throw. */
+  /**
+   * Flushes, fsyncs and closes the files, then precomputes the chart overviews of the finished stream
+   * (metric-format.ts). Further appends throw.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
+    let flushed = false;
     try {
       await this.flush();
+      flushed = true;
     } finally {
       this.#closed = true;
       if (this.#timer) clearTimeout(this.#timer);
@@ -161,6 +166,8 @@ export class MetricWriter {
         await fh?.datasync().catch(() => undefined);
         await fh?.close();
         await cols?.close();
+        // An optimisation only: a failure here leaves readers computing the buckets themselves.
+        if (flushed) await cols?.writeOverviews().catch(() => undefined);
       }
     }
   }

@@ -14,13 +14,14 @@ export { MetricReader, readMetricSummary, type ReadFromResult } from './metric-r
 export type { DownsampledPoint, DownsampledSeries, SeriesPoint } from './downsample.js';
 export { METRICS_FILE, METRIC_INDEX_DIR, type MetricRecord } from './metric-format.js';
 
-/** Rebuilds metrics.idx/ from metrics.jsonl. Only while no MetricWriter has the run open. */
+/** Rebuilds metrics.idx/ (columns and overviews) from metrics.jsonl. Only while no MetricWriter has the run open. */
 export async function rebuildMetricIndex(runDir: string): Promise<void> {
   const size = await fileSize(join(runDir, METRICS_FILE));
   await rm(join(runDir, METRIC_INDEX_DIR), { recursive: true, force: true });
   if (size === null) return;
   const cols = await ColumnFiles.open(runDir, size);
   await cols.close();
+  await cols.writeOverviews();
 }
 
 /**

@@ -4,21 +4,23 @@
  * records, and mapping a visible x range (step, wall or relative time) back to the step range to refetch.
  * Every change returns new arrays (the charts cache on array identity).
  */
-import type { MetricRecord, MetricSeries } from '../../../core/api/contract.js';
+import { OVERVIEW_POINTS, type MetricRecord, type MetricSeries } from '../../../core/api/contract.js';
 import { lowerBound, upperBound } from '../analysis/downsample.js';
 import type { XAxisMode } from '../analysis/x-axis.js';
 
 /**
  * Points per run and key in one fetch. A key's points over all runs stay near POINTS_PER_KEY (what one chart
- * can take in quickly), within [MIN_POINTS, MAX_POINTS] per run: a few runs arrive whole up to 4,000 points each
- * (so smoothing sees every point of typical runs), twenty runs at 500 (about one per pixel column of a chart;
- * longer series come as min/max buckets, and zooming refetches the visible range at this resolution).
+ * can take in quickly): a few runs arrive whole up to 4,000 points each (so smoothing sees every point of
+ * typical runs), twenty runs at 500 (about one per pixel column of a chart; longer series come as min/max
+ * buckets, and zooming refetches the visible range at this resolution). The budget is always one of the
+ * OVERVIEW_POINTS sizes, which finished runs answer from buckets precomputed by the store.
  */
 export const POINTS_PER_KEY = 10_000;
-export const MIN_POINTS = 500;
-export const MAX_POINTS = 4_000;
 export function pointBudget(runs: number): number {
-  return Math.min(MAX_POINTS, Math.max(MIN_POINTS, Math.round(POINTS_PER_KEY / Math.max(1, runs))));
+  const share = POINTS_PER_KEY / Math.max(1, runs);
+  let best: number = OVERVIEW_POINTS[0];
+  for (const n of OVERVIEW_POINTS) if (n <= share) best = n;
+  return best;
 }
 
 export interface RunSeries {

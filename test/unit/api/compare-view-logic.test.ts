@@ -105,6 +105,10 @@ describe('compare series', () => {
     expect(pointBudget(40)).toBe(500);
     expect(pointBudget(5)).toBe(2000);
     expect(pointBudget(1)).toBe(4000);
+    expect(pointBudget(3)).toBe(2000); // 3,333 rounds down to a size the store precomputes
+    expect(pointBudget(7)).toBe(1000);
+    expect(pointBudget(10)).toBe(1000);
+    expect(pointBudget(11)).toBe(500);
   });
 });
 
