@@ -2,18 +2,53 @@
  * The one gate every IPC request passes through: the sender must be the main frame of our own app page
  * (`app://policylab/…`), the channel must be in the contract, and the payload must pass its schema
  * (the back end's invoke validates and maps every thrown error to `{ok:false, error}`).
- * Events from the back end are forwarded to the window's web contents.
+ * Events from the back end are forwarded to the window's web contents. A window's page is the client: when it
+ * navigates away, reloads, crashes or is destroyed, what it started for itself (live rollouts) is stopped.
  */
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
-import { EVENT_CHANNELS, INVOKE_CHANNELS, type ApiBackend, type Result } from '../core/api/contract.js';
+import { EVENT_CHANNELS, INVOKE_CHANNELS, type ApiBackend, type InvokeContext, type Result } from '../core/api/contract.js';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'policylab';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
+/** The web contents events that end a page's life as a client (a subset of Electron's WebContents). */
+export interface ClientContents {
+  on(event: 'did-start-navigation', listener: (details: { isMainFrame: boolean; isSameDocument: boolean }) => void): unknown;
+  on(event: 'render-process-gone' | 'destroyed', listener: () => void): unknown;
+}
+
 /** The parts of an IpcMainInvokeEvent the gate looks at (so tests can pass a fake). */
 export interface GateEvent {
   senderFrame: { url: string; parent: unknown } | null;
+  /** The sending page's web contents; without it the request belongs to no client. */
+  sender?: ClientContents;
+}
+
+/**
+ * One AbortSignal per page a web contents shows, aborted when that page goes: a main-frame navigation to another
+ * document (reload included; not in-page hash/history changes), a renderer crash, or the contents' destruction.
+ */
+export function clientSignals(): (contents: ClientContents) => AbortSignal {
+  const watched = new WeakSet<ClientContents>();
+  const current = new WeakMap<ClientContents, AbortController>();
+  const pageGone = (contents: ClientContents) => {
+    current.get(contents)?.abort();
+    current.delete(contents);
+  };
+  return (contents) => {
+    if (!watched.has(contents)) {
+      watched.add(contents);
+      contents.on('did-start-navigation', (details) => {
+        if (details.isMainFrame && !details.isSameDocument) pageGone(contents);
+      });
+      contents.on('render-process-gone', () => pageGone(contents));
+      contents.on('destroyed', () => pageGone(contents));
+    }
+    let client = current.get(contents);
+    if (!client) current.set(contents, (client = new AbortController()));
+    return client.signal;
+  };
 }
 
 export function isAppUrl(url: string): boolean {
@@ -30,6 +65,7 @@ function forbidden(message: string): Result<never> {
 }
 
 export function createIpcGate(backend: ApiBackend, isTrustedUrl: (url: string) => boolean = isAppUrl) {
+  const clientGone = clientSignals();
   return async function gate(event: GateEvent, channel: unknown, payload: unknown): Promise<Result<unknown>> {
     const frame = event.senderFrame;
     if (!frame) return forbidden('the sending frame is gone (navigated or destroyed)');
@@ -43,7 +79,8 @@ export function createIpcGate(backend: ApiBackend, isTrustedUrl: (url: string) =
       }
       return forbidden(`sender ${origin} is not the PolicyLab app`);
     }
-    return backend.invoke(channel, payload);
+    const context: InvokeContext | undefined = event.sender ? { clientGone: clientGone(event.sender) } : undefined;
+    return backend.invoke(channel, payload, context);
   };
 }
 

@@ -346,9 +346,18 @@ export function isEventChannel(event: unknown): event is EventChannel {
   return typeof event === 'string' && (EVENT_CHANNELS as readonly string[]).includes(event);
 }
 
+/** What a transport knows about the client a request came from. */
+export interface InvokeContext {
+  /**
+   * Aborted when the client goes away (its WebSocket closes, its window is destroyed, navigates or reloads).
+   * Work a request started only for that client (a live rollout it watches) is stopped then.
+   */
+  clientGone?: AbortSignal;
+}
+
 /** What a transport (IPC gate, WebSocket host) needs from the back end: validated dispatch and events. */
 export interface ApiBackend {
   /** Validates channel and payload, runs the handler; never throws. */
-  invoke(channel: unknown, payload: unknown): Promise<Result<unknown>>;
+  invoke(channel: unknown, payload: unknown, context?: InvokeContext): Promise<Result<unknown>>;
   subscribe(listener: (event: ApiEvent) => void): () => void;
 }

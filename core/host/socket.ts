@@ -1,7 +1,8 @@
 /**
  * One browser-mode WebSocket connection: requests `{id, channel, payload}` in, `{type:'result', id, result}` out,
  * and every back-end event pushed as `{type:'event', event, payload}`. Validation happens in the back end's
- * invoke (the same gate the Electron IPC uses); here only the envelope is checked.
+ * invoke (the same gate the Electron IPC uses); here only the envelope is checked. The connection is the client:
+ * when it closes (tab closed or reloaded), what it started for itself (live rollouts) is stopped.
  */
 import type { WebSocket } from 'ws';
 import type { ApiBackend, Result } from '../api/contract.js';
@@ -26,8 +27,13 @@ function envelopeError(id: number | null, message: string): WsServerMessage {
 
 export function handleSocket(ws: WebSocket, api: ApiBackend): void {
   const unsubscribe = api.subscribe((e) => send(ws, { type: 'event', event: e.event, payload: e.payload }));
-  ws.on('close', unsubscribe);
-  ws.on('error', unsubscribe);
+  const client = new AbortController();
+  const gone = () => {
+    unsubscribe();
+    client.abort();
+  };
+  ws.on('close', gone);
+  ws.on('error', gone);
   ws.on('message', (data, isBinary) => {
     if (isBinary) return send(ws, envelopeError(null, 'binary messages are not accepted'));
     let msg: unknown;
@@ -43,6 +49,6 @@ export function handleSocket(ws: WebSocket, api: ApiBackend): void {
     if (typeof id !== 'number' || !Number.isSafeInteger(id)) {
       return send(ws, envelopeError(null, 'message.id must be an integer'));
     }
-    void api.invoke(channel, payload).then((result) => send(ws, { type: 'result', id, result }));
+    void api.invoke(channel, payload, { clientGone: client.signal }).then((result) => send(ws, { type: 'result', id, result }));
   });
 }

@@ -3,7 +3,9 @@
  * started through the same SpawnWorker as training processes: a Node fork, or an Electron utility process).
  * `start` resolves once the process has loaded the policy (so a bad checkpoint is the caller's error, not an
  * event); frames and the end are fanned out as `rollout:frame` / `rollout:end` events. At most `maxActive`
- * rollouts run at once; each is bounded by its env's time limit (or maxSteps).
+ * rollouts run at once; each is bounded by its env's time limit (or maxSteps). A rollout may be tied to its
+ * client (`owner`, aborted when the client goes away): then it is stopped like `stop` does, or, still loading,
+ * its process is killed and `start` rejects.
  */
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -63,6 +65,11 @@ interface Active {
   stopTimer: ReturnType<typeof setTimeout> | null;
 }
 
+export interface RolloutStartOptions {
+  /** Aborted when the client that asked for the rollout goes away; the rollout stops then. */
+  owner?: AbortSignal;
+}
+
 export class RolloutManager {
   readonly maxActive: number;
   readonly #spawn: SpawnWorker;
@@ -86,7 +93,9 @@ export class RolloutManager {
     return this.#active.size;
   }
 
-  start(req: RolloutRequest): Promise<RolloutStarted> {
+  start(req: RolloutRequest, options: RolloutStartOptions = {}): Promise<RolloutStarted> {
+    const { owner } = options;
+    if (owner?.aborted) return Promise.reject(new ApiFailure('conflict', 'the client that asked for this rollout has gone away'));
     if (this.#closing) return Promise.reject(new ApiFailure('conflict', 'the app is shutting down; no new rollouts'));
     if (this.#active.size >= this.maxActive) {
       return Promise.reject(new ApiFailure('conflict', `${this.#active.size} live rollouts are running (at most ${this.maxActive}); stop one first`));
@@ -114,11 +123,14 @@ export class RolloutManager {
     let steps = 0;
     let ret = 0;
     const forget = () => {
+      owner?.removeEventListener('abort', onOwnerGone);
       if (this.#active.get(rolloutId) !== active) return;
       this.#active.delete(rolloutId);
       this.#ended.push(rolloutId);
       if (this.#ended.length > ENDED_MEMORY) this.#ended.shift();
     };
+    /** Stops the rollout when its owner goes away (defined below, where `settle` is); unhooked by forget(). */
+    let onOwnerGone = (): void => {};
     const end = (reason: 'terminated' | 'truncated' | 'max-steps' | 'stopped' | 'failed', error: string | null) => {
       if (ended || !live) return;
       ended = true;
@@ -152,6 +164,7 @@ export class RolloutManager {
             proc.send(message);
             return;
           case 'rollout-started':
+            if (settled) return; // gave up on it (owner gone, start timeout): it is being killed
             live = true;
             settle(() => resolve({ rolloutId, envId: msg.envId, checkpointStep: msg.checkpointStep, fps }));
             return;
@@ -186,6 +199,14 @@ export class RolloutManager {
         settle(() => reject(new Error(why)));
         end(active.stopTimer ? 'stopped' : 'failed', active.stopTimer ? null : why);
       });
+      onOwnerGone = () => {
+        if (live) this.#requestStop(active);
+        else {
+          proc.kill();
+          settle(() => reject(new ApiFailure('conflict', 'the client that asked for this rollout went away before it started')));
+        }
+      };
+      owner?.addEventListener('abort', onOwnerGone, { once: true });
     });
   }
 
@@ -196,11 +217,14 @@ export class RolloutManager {
       if (this.#ended.includes(rolloutId)) return { rolloutId, stopped: false };
       throw new ApiFailure('not_found', `no live rollout ${rolloutId}`);
     }
-    if (!active.stopTimer) {
-      active.proc.send({ type: 'stop' });
-      active.stopTimer = setTimeout(() => active.proc.kill(), STOP_GRACE_MS);
-    }
+    this.#requestStop(active);
     return { rolloutId, stopped: true };
+  }
+
+  #requestStop(active: Active): void {
+    if (active.stopTimer) return;
+    active.proc.send({ type: 'stop' });
+    active.stopTimer = setTimeout(() => active.proc.kill(), STOP_GRACE_MS);
   }
 
   /** Kills every rollout process and waits for them to exit. */

@@ -81,7 +81,12 @@ export class LiveRollout {
           },
         },
       );
-      if (generation !== this.#generation) return;
+      if (generation !== this.#generation) {
+        // Disposed or restarted while this one was loading: nothing shows it any more, so end it.
+        rolloutHub.release(started.rolloutId);
+        void stopRollout(started.rolloutId);
+        return;
+      }
       this.envId = started.envId;
       this.fps = started.fps > 0 ? started.fps : 30;
       if (this.status === 'starting') {
@@ -103,13 +108,10 @@ export class LiveRollout {
     const id = this.#rolloutId;
     if (!id) return;
     this.#rolloutId = null;
-    try {
-      await api().call('rollout:stop', { rolloutId: id });
-    } catch {
-      /* already over */
-    }
+    await stopRollout(id);
   }
 
+  /** The component showing it is gone: stops the rollout, including one still loading (once it has an id). */
   dispose(): void {
     const id = this.#rolloutId;
     this.#generation++;
@@ -159,6 +161,14 @@ export class LiveRollout {
     this.#lastNow = now;
     if (this.shown < last || this.active) this.#schedule();
   };
+}
+
+async function stopRollout(rolloutId: string): Promise<void> {
+  try {
+    await api().call('rollout:stop', { rolloutId });
+  } catch {
+    /* already over */
+  }
 }
 
 /** Runs one rollout unpaced and resolves with its whole episode (for side-by-side replays). */

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE, backgroundNice, forkWorker, type SpawnOptions } from '../../../core/runner/spawn.js';
 
-const IDLE = fileURLToPath(new URL('./fixtures/idle-worker.mjs', import.meta.url));
+const IDLE = fileURLToPath(new URL('./fixtures/idle-worker.ts', import.meta.url));
 
 /** Starts the idle worker, waits until it runs, returns its niceness and stderr lines, then kills it. */
 async function started(options: SpawnOptions | undefined, env: NodeJS.ProcessEnv = process.env) {
