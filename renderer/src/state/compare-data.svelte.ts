@@ -27,6 +27,11 @@ import { groupByNamespace } from '../lib/metric-keys.js';
 
 /** Keys asked for within this window (charts scrolling into view together) are fetched in one request per run. */
 const BATCH_MS = 16;
+/**
+ * Charts at the top of the grid (in display order) whose keys are fetched as soon as the key lists arrive,
+ * without waiting for their cells to be laid out and scroll into view: they are on screen in most windows.
+ */
+const PREFETCH_CHARTS = 4;
 /** Live records are folded into the series at most this often. */
 const LIVE_FLUSH_MS = 250;
 
@@ -118,6 +123,7 @@ export class CompareData {
       this.missing = results.filter((r) => !r.run).map((r) => r.id);
       this.keys = uniqueSorted(results.flatMap((r) => r.keys));
       this.error = null;
+      for (const key of this.groups.flatMap(([, keys]) => keys).slice(0, PREFETCH_CHARTS)) void this.ensure(key);
     } catch (err) {
       this.error = errorText(err);
     } finally {
