@@ -21,9 +21,11 @@ import {
   type TooltipItem,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
-import { withAlpha } from '../analysis/colours.js';
 import { formatValue, formatX, X_AXIS_LABELS, type XAxisMode } from '../analysis/x-axis.js';
 import type { ChartLine } from './chart-model.js';
+import { lineAlpha, ownerOf, type XY } from './raw-lines.js';
+
+export { ownerOf, type XY } from './raw-lines.js';
 
 declare module 'chart.js' {
   interface InteractionModeMap {
@@ -56,7 +58,6 @@ const nearestPerDataset: InteractionModeFunction = (chart, e) => {
 Interaction.modes.nearestPerDataset = nearestPerDataset;
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip, Legend, Filler, zoomPlugin);
 
-export type XY = { x: number; y: number };
 
 export interface ChartTheme {
   text: string;
@@ -86,10 +87,6 @@ export function backgroundPlugin(theme: () => ChartTheme): Plugin<'line'> {
   };
 }
 
-/** A line's owner for highlighting and hiding: the group for group lines and members, else the run. */
-export function ownerOf(line: ChartLine): string {
-  return line.group ?? line.id;
-}
 
 export function styleDataset(
   line: ChartLine,
@@ -99,7 +96,7 @@ export function styleDataset(
 ): ChartDataset<'line', XY[]> {
   const faded = highlight !== null && ownerOf(line) !== highlight;
   const lifted = highlight !== null && !faded;
-  const a = (alpha: number) => withAlpha(colour, faded ? alpha * 0.2 : alpha);
+  const a = lineAlpha(line, colour, highlight);
   const base = {
     label: line.label,
     data: line.points,
@@ -136,6 +133,8 @@ export interface OptionsArgs {
   /** Exact raw value behind a smoothed point, for the tooltip. */
   rawAt: (runId: string, x: number) => number | null;
   onZoomed: (chart: Chart) => void;
+  /** The y extent of lines drawn outside the datasets (rawLinesPlugin): the y axis covers it too. */
+  extraY?: { min: number; max: number } | null;
 }
 
 export function buildOptions(args: OptionsArgs): ChartOptions<'line'> {
@@ -176,6 +175,8 @@ export function buildOptions(args: OptionsArgs): ChartOptions<'line'> {
       },
       y: {
         type: args.logY ? 'logarithmic' : 'linear',
+        suggestedMin: args.extraY?.min,
+        suggestedMax: args.extraY?.max,
         title: { display: true, text: args.metricKey, color: theme.text },
         ticks: { color: theme.text, maxTicksLimit: 8, callback: (v) => formatValue(Number(v)) },
         grid: { color: theme.grid },

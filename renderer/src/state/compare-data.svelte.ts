@@ -123,7 +123,7 @@ export class CompareData {
       this.missing = results.filter((r) => !r.run).map((r) => r.id);
       this.keys = uniqueSorted(results.flatMap((r) => r.keys));
       this.error = null;
-      for (const key of this.groups.flatMap(([, keys]) => keys).slice(0, PREFETCH_CHARTS)) void this.ensure(key);
+      for (const key of this.groups.flatMap(([, keys]) => keys).slice(0, PREFETCH_CHARTS)) void this.ensure(key, { now: true });
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -135,12 +135,13 @@ export class CompareData {
    * Fetches `key` for every run (once); charts call it when they scroll into view. Keys asked for within
    * BATCH_MS are fetched together: one request per run, whatever the number of charts.
    */
-  ensure(key: string): Promise<void> {
+  ensure(key: string, options: { now?: boolean } = {}): Promise<void> {
     const pending = this.#loads.get(key);
     if (pending) return pending;
     this.keyState[key] = 'loading';
     this.#queued.push(key);
-    this.#batch ??= new Promise<void>((resolve) => setTimeout(resolve, BATCH_MS)).then(() => this.#fetchBatch());
+    // `now`: the caller asks for all its keys in one synchronous loop, so a microtask collects them.
+    this.#batch ??= (options.now ? Promise.resolve() : new Promise<void>((resolve) => setTimeout(resolve, BATCH_MS))).then(() => this.#fetchBatch());
     const load = this.#batch;
     this.#loads.set(key, load);
     return load;
