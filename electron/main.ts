@@ -55,6 +55,7 @@ if (!app.requestSingleInstanceLock()) {
       spawn: spawnUtilityWorker,
       workerPath: defaultWorkerPath(),
       versions: { electron: process.versions.electron ?? '', chrome: process.versions.chrome ?? '' },
+      probeAtStart: true,
     });
     registerIpc(ipcMain, backend);
     open();

@@ -105,6 +105,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       home: options.home,
       transport: 'browser',
       maxConcurrent: options.maxConcurrent,
+      probeAtStart: true,
     }));
 
   let port = 0;

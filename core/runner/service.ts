@@ -44,6 +44,12 @@ export interface AppBackendOptions {
   catalog?: AlgoCatalog;
   /** Extra versions to report in system:info (electron, chrome). */
   versions?: Record<string, string>;
+  /**
+   * Start detecting the tensor backend (a short-lived worker, at background priority) as soon as the back end
+   * opens, instead of on the first system:info: the app's window asks for it at once, and a detection started
+   * then competes with the first views for the CPU. The app's entry points set it; tests and tools leave it off.
+   */
+  probeAtStart?: boolean;
 }
 
 export interface AppBackend extends ApiBackend {
@@ -151,6 +157,14 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     };
     return rollouts.start(request, owner ? { owner } : {});
   };
+
+  const probeAbort = new AbortController();
+  const probe = () =>
+    (backendProbe ??= probeBackend(spawn, workerPath, { signal: probeAbort.signal }).then(
+      (backend) => ({ backend, error: null }),
+      (err: unknown) => ({ backend: null, error: err instanceof Error ? err.message : String(err) }),
+    ));
+  if (options.probeAtStart) void probe();
 
   const handlers: Handlers = {
     'runs:list': async () => manager.list(),
@@ -264,11 +278,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     'rollout:stop': async ({ rolloutId }) => rollouts.stop(rolloutId),
     'algos:describe': async () => catalog.describe(),
     'system:info': async () => {
-      backendProbe ??= probeBackend(spawn, workerPath).then(
-        (backend) => ({ backend, error: null }),
-        (err: unknown) => ({ backend: null, error: err instanceof Error ? err.message : String(err) }),
-      );
-      const { backend, error } = await backendProbe;
+      const { backend, error } = await probe();
       return {
         appVersion: version,
         transport: options.transport,
@@ -314,6 +324,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     async close() {
       if (closed) return;
       closed = true;
+      probeAbort.abort();
       await rollouts.close();
       await manager.close();
       await store.close();
