@@ -256,6 +256,9 @@ export class ColumnFiles {
       const column = await readColumn(join(this.#dir, c.file), c.count);
       if (!column) continue; // a column shorter than its count: readers fall back to the raw points
       for (const size of sizes) {
+        // One size at a time, yielding between them: a long stream's buckets take milliseconds each, and the
+        // writer's process (a training loop) keeps answering meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const { points } = downsampleChunks([column], size);
         const out = new Float64Array(points.length * OVERVIEW_FLOATS);
         let j = 0;
