@@ -94,6 +94,10 @@ export interface RunInfo {
   createdAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** Seconds spent running in sessions that have ended (time between a stop and a resume is not counted). */
+  activeSeconds: number;
+  /** ISO start of the current running session; null when not running. Duration = activeSeconds + now − this. */
+  runningSince: string | null;
   step: number;
   totalSteps: number;
   summary: RunSummary;

@@ -1,6 +1,6 @@
 /** The store's run record → the contract's RunInfo (what the UI sees), with the live overlay of an active run. */
 import type { RunInfo } from '../api/contract.js';
-import type { MetricSummary, RunRecord } from '../store/index.js';
+import { activeMsOf, type MetricSummary, type RunRecord } from '../store/index.js';
 
 export const RETURN_KEY = 'rollout/episodeReturn';
 export const SPS_KEY = 'time/sps';
@@ -30,6 +30,8 @@ export function toRunInfo(record: RunRecord, live: LiveOverlay | null): RunInfo 
     createdAt: record.createdAt,
     startedAt: record.startedAt,
     endedAt: record.endedAt,
+    activeSeconds: activeMsOf(record) / 1000,
+    runningSince: record.runningSince ?? null,
     step: Math.max(record.step, live?.step ?? 0),
     totalSteps: record.totalSteps ?? 0,
     summary: {

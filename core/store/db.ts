@@ -199,10 +199,14 @@ export class RunStore {
     const now = new Date().toISOString();
     if (p.status !== undefined && p.status !== run.status) {
       if (p.status === 'running' || p.status === 'queued') {
-        if (p.status === 'running') run.startedAt ??= now;
+        if (p.status === 'running') {
+          run.startedAt ??= now;
+          run.runningSince = now;
+        }
         run.endedAt = null;
         run.error = null;
       } else if (TERMINAL_STATUSES.includes(p.status)) {
+        endSession(run, now);
         run.endedAt = now;
         run.pid = null;
       }
@@ -270,6 +274,8 @@ export class RunStore {
           `marked crashed at step ${run.step}`,
       };
       run.pid = null;
+      // The process died unseen: its session ends at the record's last update (its last sign of life).
+      endSession(run, run.updatedAt);
       run.endedAt = now;
       run.updatedAt = now;
       changed.push(run);
@@ -371,4 +377,22 @@ export class RunStore {
       throw e;
     }
   }
+}
+
+/**
+ * Milliseconds a run has spent running in ended sessions. Records from before `activeMs` existed count
+ * startedAt → endedAt (what they showed then, paused time included).
+ */
+export function activeMsOf(run: Pick<RunRecord, 'activeMs' | 'startedAt' | 'endedAt'>): number {
+  if (run.activeMs !== undefined) return run.activeMs;
+  if (!run.startedAt || !run.endedAt) return 0;
+  return Math.max(0, Date.parse(run.endedAt) - Date.parse(run.startedAt));
+}
+
+/** Closes the run's current running session at `end` (ISO time), adding its length to activeMs. */
+function endSession(run: RunRecord, end: string): void {
+  const since = run.runningSince ?? null;
+  const ms = activeMsOf(run) + (since ? Math.max(0, Date.parse(end) - Date.parse(since)) : 0);
+  run.activeMs = Math.round(ms);
+  run.runningSince = null;
 }

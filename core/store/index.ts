@@ -7,7 +7,7 @@
  *   export.ts       CSV / JSON export
  *   home.ts         where the data folder is
  */
-export { defaultIsAlive, type OpenOptions, RunStore, runDirFor } from './db.js';
+export { activeMsOf, defaultIsAlive, type OpenOptions, RunStore, runDirFor } from './db.js';
 export { defaultHome, resolveHome, type ResolveHomeOptions } from './home.js';
 export { isRunId, newRunId, RUN_ID_PATTERN } from './ids.js';
 export { StoreError, type StoreErrorCode } from './errors.js';

@@ -59,6 +59,13 @@ export const RunRecordSchema = z.object({
   startedAt: isoTime.nullable(),
   /** When the run last reached a terminal status; null while queued or running. */
   endedAt: isoTime.nullable(),
+  /**
+   * Milliseconds spent running in sessions that have ended (a stop → resume gap is not counted). Absent in
+   * records written before it existed: activeMsOf() estimates those from startedAt/endedAt.
+   */
+  activeMs: count.optional(),
+  /** When the current running session began; null (or absent) while not running. */
+  runningSince: isoTime.nullable().optional(),
   /** Environment steps done so far (the x axis of every chart). */
   step: count,
   /** Planned total environment steps, when known. */

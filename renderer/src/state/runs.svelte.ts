@@ -2,6 +2,7 @@
  * The runs table's state: all runs (kept live by run:status/run:progress/run:deleted events),
  * sorting, filtering and the multi-selection.
  */
+import { runDuration } from '../lib/run-duration.js';
 import type { RunInfo, RunStatus } from '../../../core/api/contract.js';
 import { SvelteSet } from 'svelte/reactivity';
 import { api, errorText } from '../lib/api.js';
@@ -25,12 +26,7 @@ export function resumable(run: RunInfo): boolean {
   return run.status === 'stopped' || run.status === 'crashed' || run.status === 'failed' || (run.status === 'finished' && run.step < run.totalSteps);
 }
 
-/** Seconds a run has been (or was) running; null before it started. */
-export function runDuration(run: RunInfo, now = Date.now()): number | null {
-  if (!run.startedAt) return null;
-  const end = run.endedAt && !['running', 'stopping'].includes(run.status) ? Date.parse(run.endedAt) : now;
-  return Math.max(0, (end - Date.parse(run.startedAt)) / 1000);
-}
+export { runDuration } from '../lib/run-duration.js';
 
 function sortValue(run: RunInfo, key: SortKey): string | number {
   switch (key) {
