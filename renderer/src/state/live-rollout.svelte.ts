@@ -171,16 +171,33 @@ async function stopRollout(rolloutId: string): Promise<void> {
   }
 }
 
-/** Runs one rollout unpaced and resolves with its whole episode (for side-by-side replays). */
-export function collectEpisode(params: RolloutParams): Promise<ReplayEpisode> {
+/**
+ * Runs one rollout unpaced and resolves with its whole episode (for side-by-side replays). `signal` cancels it:
+ * the rollout is stopped (at once, or as soon as its id arrives) and the promise rejects.
+ */
+export function collectEpisode(params: RolloutParams, signal?: AbortSignal): Promise<ReplayEpisode> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error('the rollout was cancelled'));
     const frames: RolloutFrame[] = [];
     let envId: string | null = null;
+    let rolloutId: string | null = null;
     let ended: { ok: boolean; error: string | null } | null = null;
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', cancel);
+      fn();
+    };
+    const cancel = () => {
+      if (rolloutId && !ended) void stopRollout(rolloutId);
+      settle(() => reject(new Error('the rollout was cancelled')));
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
     const finish = () => {
       if (!ended || !envId) return;
-      if (ended.ok) resolve(framesToEpisode(envId, params.seed, frames));
-      else reject(new Error(ended.error ?? 'the rollout failed'));
+      const { ok, error } = ended;
+      settle(() => (ok ? resolve(framesToEpisode(envId!, params.seed, frames)) : reject(new Error(error ?? 'the rollout failed'))));
     };
     rolloutHub
       .start(
@@ -193,9 +210,14 @@ export function collectEpisode(params: RolloutParams): Promise<ReplayEpisode> {
           },
         },
       )
-      .then((started) => {
-        envId = started.envId;
-        finish();
-      }, reject);
+      .then(
+        (started) => {
+          envId = started.envId;
+          rolloutId = started.rolloutId;
+          if (settled && !ended) void stopRollout(started.rolloutId); // cancelled while it was loading
+          finish();
+        },
+        (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
+      );
   });
 }

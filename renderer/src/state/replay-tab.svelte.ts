@@ -126,18 +126,32 @@ export class SideBySideState {
     return this.left.checkpointStep !== null && this.right.checkpointStep !== null && !this.busy;
   }
 
+  #abort: AbortController | null = null;
+
   async run(): Promise<void> {
     if (this.left.checkpointStep === null || this.right.checkpointStep === null) return;
+    this.#abort?.abort();
+    const abort = (this.#abort = new AbortController());
     this.busy = true;
     this.error = null;
     const params = (s: SideSource): RolloutParams => ({ id: s.runId, checkpointStep: s.checkpointStep!, seed: this.seed, deterministic: this.deterministic });
     try {
-      const [left, right] = await Promise.all([collectEpisode(params(this.left)), collectEpisode(params(this.right))]);
+      const [left, right] = await Promise.all([collectEpisode(params(this.left), abort.signal), collectEpisode(params(this.right), abort.signal)]);
       this.episodes = { left, right, leftLabel: this.label(this.left), rightLabel: this.label(this.right) };
     } catch (err) {
-      this.error = errorText(err);
+      if (!abort.signal.aborted) this.error = errorText(err);
+      abort.abort(); // one side failed: stop the other
     } finally {
-      this.busy = false;
+      if (this.#abort === abort) {
+        this.#abort = null;
+        this.busy = false;
+      }
     }
+  }
+
+  /** Stops the rollouts of a side-by-side run still collecting (the panel is going away). */
+  dispose(): void {
+    this.#abort?.abort();
+    this.#abort = null;
   }
 }

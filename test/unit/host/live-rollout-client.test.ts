@@ -27,6 +27,7 @@ interface LiveRolloutModule {
     start(params: { id: string; checkpointStep: number; seed: number; deterministic: boolean }): Promise<void>;
     dispose(): void;
   };
+  collectEpisode(params: { id: string; checkpointStep: number; seed: number; deterministic: boolean }, signal?: AbortSignal): Promise<{ states: unknown[] }>;
 }
 
 const require = createRequire(import.meta.url);
@@ -72,7 +73,9 @@ class ScriptedSocket {
   event(event: string, payload: unknown): void {
     this.onmessage?.({ data: JSON.stringify({ type: 'event', event, payload }) });
   }
+  dropped = false;
   drop(): void {
+    this.dropped = true;
     this.onclose?.({ code: 1006, reason: '' });
   }
   /** The latest request on a channel. */
@@ -156,5 +159,43 @@ describe('a live-rollout view and the rollouts it started', () => {
     expect(live.error).toMatch(/connection to the PolicyLab server was lost/);
     expect(live.active).toBe(false);
     live.dispose();
+  });
+
+  it('stops a side-by-side rollout cancelled while loading or collecting, and rejects its episode', async () => {
+    const loading = new AbortController();
+    const first = mod.collectEpisode(params, loading.signal);
+    await flush();
+    // After a dropped connection the page reconnects on a timer; the request waits in its queue until then.
+    await vi.waitFor(() => expect(ScriptedSocket.all.at(-1)!.dropped).toBe(false), { timeout: 15_000, interval: 50 });
+    const s = openSocket();
+    await flush();
+    const start = s.request('rollout:start');
+    expect(start.payload).toMatchObject({ realtime: false });
+    loading.abort(); // the panel closed before the policy had loaded
+    await expect(first).rejects.toThrow(/cancelled/);
+    s.reply(start.id, { rolloutId: 'ro-sbs-loading', envId: 'CartPole-v1', checkpointStep: 100, fps: 50 });
+    await flush();
+    expect(s.request('rollout:stop').payload).toEqual({ rolloutId: 'ro-sbs-loading' });
+
+    const collecting = new AbortController();
+    const second = mod.collectEpisode(params, collecting.signal);
+    await flush();
+    s.reply(s.request('rollout:start').id, { rolloutId: 'ro-sbs-running', envId: 'CartPole-v1', checkpointStep: 100, fps: 50 });
+    await flush();
+    s.event('rollout:frame', { rolloutId: 'ro-sbs-running', frames: [frame(0), frame(1)] });
+    collecting.abort();
+    await expect(second).rejects.toThrow(/cancelled/);
+    await flush();
+    expect(s.request('rollout:stop').payload).toEqual({ rolloutId: 'ro-sbs-running' });
+
+    // Not cancelled: the whole episode arrives.
+    const third = mod.collectEpisode(params, new AbortController().signal);
+    await flush();
+    s.reply(s.request('rollout:start').id, { rolloutId: 'ro-sbs-done', envId: 'CartPole-v1', checkpointStep: 100, fps: 50 });
+    await flush();
+    s.event('rollout:frame', { rolloutId: 'ro-sbs-done', frames: [frame(0), frame(1), frame(2)] });
+    s.event('rollout:end', { rolloutId: 'ro-sbs-done', reason: 'done', steps: 2, return: 2, error: null });
+    expect((await third).states).toHaveLength(3);
+    expect(s.sent.filter((m) => m.channel === 'rollout:stop')).toHaveLength(2);
   });
 });
