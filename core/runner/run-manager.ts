@@ -7,7 +7,7 @@
 import { cpus } from 'node:os';
 import type { ApiEvent, RunInfo } from '../api/contract.js';
 import { ApiFailure } from '../api/contract.js';
-import { listCheckpoints, MetricReader, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
+import { ensureOverviews, listCheckpoints, MetricReader, TERMINAL_STATUSES, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
 import { mapStoreError } from './errors.js';
 import { RunLogs } from './logs.js';
 import { toRunInfo } from './run-info.js';
@@ -60,6 +60,8 @@ export class RunManager {
   readonly #finishing = new Map<string, Promise<void>>();
   /** Runs taken off the queue whose process is being prepared (they hold a slot). */
   readonly #launching = new Map<string, { cancelled: boolean }>();
+  /** File work on a stopped run's folder (writing its chart overviews); a launch or delete waits for it. */
+  readonly #maintenance = new Map<string, Promise<void>>();
   readonly #listeners = new Set<(event: ApiEvent) => void>();
   readonly #logs: RunLogs;
   #closing = false;
@@ -193,6 +195,24 @@ export class RunManager {
     return this.info(id);
   }
 
+  /**
+   * Writes the chart overviews of a run that is not training and lacks them (written before overviews existed,
+   * or its process was killed), in the background; resolves when done. A resume or delete of the run waits for it.
+   */
+  prepareOverviews(id: string): Promise<void> {
+    if (this.#closing || this.#active.has(id) || this.#launching.has(id) || this.#queue.some((q) => q.id === id)) return Promise.resolve();
+    // Only a run that has ended (a `running` record may belong to a CLI process writing this folder right now).
+    const status = this.store.findRun(id)?.status;
+    if (!status || !TERMINAL_STATUSES.includes(status)) return Promise.resolve();
+    const pending = this.#maintenance.get(id);
+    if (pending) return pending;
+    const work = ensureOverviews(this.store.runDir(id))
+      .then(() => undefined, (err: unknown) => this.#logs.append(id, 'system', `could not write chart overviews: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => this.#maintenance.delete(id));
+    this.#maintenance.set(id, work);
+    return work;
+  }
+
   /** Deletes a run and its files; a live process is killed first (the UI asks for confirmation). */
   async delete(id: string): Promise<void> {
     this.#get(id);
@@ -207,6 +227,7 @@ export class RunManager {
       await this.#settled(id);
     }
     await this.#logs.close(id);
+    await this.#maintenance.get(id);
     try {
       await this.store.deleteRun(id, () => false);
     } catch (err) {
@@ -238,6 +259,7 @@ export class RunManager {
         await this.#settled(id);
       }),
     );
+    await Promise.all(this.#maintenance.values());
     await this.#logs.closeAll();
     await this.store.flush();
   }
@@ -281,6 +303,7 @@ export class RunManager {
   }
 
   async #launch(id: string, slot: { cancelled: boolean }): Promise<void> {
+    await this.#maintenance.get(id); // the training process is about to write this folder
     const record = this.store.getRun(id);
     const runDir = this.store.runDir(id);
     // Resume from the latest checkpoint when there is one; otherwise (never started, or died before its

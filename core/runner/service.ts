@@ -14,6 +14,7 @@ import {
   type Handlers,
   type MetricSeries,
   type MetricsQueryResult,
+  OVERVIEW_POINTS,
   type RequestOut,
   type RolloutStarted,
   type SystemInfo,
@@ -218,6 +219,8 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       const found = new Map(wanted.map((key) => [key, seriesCache.get(seriesKey(key), signature)] as const));
       const missing = wanted.filter((key) => !found.get(key));
       if (missing.length > 0) {
+        // A whole-run chart query: a stopped run that lacks overviews gets them, for the next visit.
+        if (from === undefined && to === undefined && (OVERVIEW_POINTS as readonly number[]).includes(maxPoints)) void manager.prepareOverviews(id);
         const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
         const data = await new MetricReader(dir).downsample(missing, maxPoints, range);
         for (const key of missing) {

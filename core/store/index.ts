@@ -36,6 +36,7 @@ export {
 export {
   type DownsampledPoint,
   type DownsampledSeries,
+  ensureOverviews,
   METRICS_FILE,
   MetricReader,
   type MetricRecord,

@@ -6,13 +6,32 @@ import { open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreError } from './errors.js';
 import { fsyncDir, tempPathFor, writeAll } from './fs-utils.js';
-import { ColumnFiles, fileSize, scanLines } from './metric-index.js';
-import { METRIC_INDEX_DIR, METRICS_FILE, parseLines } from './metric-format.js';
+import { ColumnFiles, fileSize, readMetricIndex, scanLines } from './metric-index.js';
+import { METRIC_INDEX_DIR, METRICS_FILE, OVERVIEW_POINTS, parseLines } from './metric-format.js';
 
 export { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 export { MetricReader, readMetricSummary, type ReadFromResult } from './metric-reader.js';
 export type { DownsampledPoint, DownsampledSeries, SeriesPoint } from './downsample.js';
 export { METRICS_FILE, METRIC_INDEX_DIR, type MetricRecord } from './metric-format.js';
+
+/**
+ * Writes the chart overviews of a stream that lacks them: a run written before they existed, or one whose writer
+ * was killed before its close. Returns whether it wrote any (false when they exist or no key has more points than
+ * the smallest overview). Only while no MetricWriter has the run open.
+ */
+export async function ensureOverviews(runDir: string): Promise<boolean> {
+  const size = await fileSize(join(runDir, METRICS_FILE));
+  if (size === null) return false;
+  const index = await readMetricIndex(runDir);
+  if (index && index.jsonlBytes === size) {
+    if (index.overviews?.jsonlBytes === size) return false;
+    if (!index.keys.some((k) => k.count > OVERVIEW_POINTS[0])) return false;
+  }
+  const cols = await ColumnFiles.open(runDir, size);
+  await cols.close();
+  await cols.writeOverviews();
+  return true;
+}
 
 /** Rebuilds metrics.idx/ (columns and overviews) from metrics.jsonl. Only while no MetricWriter has the run open. */
 export async function rebuildMetricIndex(runDir: string): Promise<void> {

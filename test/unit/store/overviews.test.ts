@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { downsampleChunks } from '../../../core/store/downsample.js';
-import { MetricReader, MetricWriter } from '../../../core/store/index.js';
+import { ensureOverviews, MetricReader, MetricWriter } from '../../../core/store/index.js';
 import { OVERVIEW_POINTS, type MetricIndex } from '../../../core/store/metric-format.js';
 import { tempDir } from './temp.js';
 
@@ -112,5 +112,25 @@ describe('metric overviews (precomputed chart buckets)', () => {
     const bad = { ...idx, overviews: { ...idx.overviews!, entries: [{ key: LONG, size: 500, offset: 7, count: 500 }] } };
     writeFileSync(join(dir, 'metrics.idx', 'index.json'), JSON.stringify(bad));
     expect((await new MetricReader(dir).downsample([LONG], 500))[LONG]!.points).toEqual((await computed(dir, LONG, 500)).points);
+  });
+
+  it('are written later for a stream that lacks them (older runs, killed writers), once', async () => {
+    const dir = tempDir();
+    await writeStream(dir, 3_000);
+    // What a run written before overviews existed looks like: an index without them, no overview file.
+    const { overviews, ...old } = index(dir);
+    rmSync(join(dir, 'metrics.idx', overviews!.file));
+    writeFileSync(join(dir, 'metrics.idx', 'index.json'), JSON.stringify(old));
+    expect(await ensureOverviews(dir)).toBe(true);
+    expect(index(dir).overviews!.entries.filter((e) => e.key === LONG).map((e) => e.size)).toEqual([500, 1_000, 2_000]);
+    expect((await new MetricReader(dir).downsample([LONG], 1_000))[LONG]!.points).toEqual((await computed(dir, LONG, 1_000)).points);
+    expect(await ensureOverviews(dir)).toBe(false); // already there
+
+    const small = tempDir();
+    await writeStream(small, 400); // no key above the smallest overview: nothing to write, nothing rewritten
+    const before = readFileSync(join(small, 'metrics.idx', 'index.json'), 'utf8');
+    expect(await ensureOverviews(small)).toBe(false);
+    expect(readFileSync(join(small, 'metrics.idx', 'index.json'), 'utf8')).toBe(before);
+    expect(await ensureOverviews(tempDir())).toBe(false); // no metrics at all
   });
 });
