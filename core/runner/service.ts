@@ -219,10 +219,11 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       const found = new Map(wanted.map((key) => [key, seriesCache.get(seriesKey(key), signature)] as const));
       const missing = wanted.filter((key) => !found.get(key));
       if (missing.length > 0) {
-        // A whole-run chart query: a stopped run that lacks overviews gets them, for the next visit.
-        if (from === undefined && to === undefined && (OVERVIEW_POINTS as readonly number[]).includes(maxPoints)) void manager.prepareOverviews(id);
         const range = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
         const data = await new MetricReader(dir).downsample(missing, maxPoints, range);
+        // A whole-run chart query that had to compute its buckets: an ended run lacking overviews gets them.
+        const wholeRun = from === undefined && to === undefined && (OVERVIEW_POINTS as readonly number[]).includes(maxPoints);
+        if (wholeRun && missing.some((k) => data[k]!.downsampled && !data[k]!.fromOverview)) void manager.prepareOverviews(id);
         for (const key of missing) {
           const { points, totalPoints } = data[key]!;
           const n = points.length;

@@ -27,6 +27,8 @@ export interface DownsampledSeries {
   totalPoints: number;
   /** False when every raw point was returned as is. */
   downsampled: boolean;
+  /** Whether the buckets were read from the overviews precomputed at the writer's close. */
+  fromOverview?: boolean;
 }
 
 /** A series as chunks of (step, wallTime, value) float64 triples, in file order. */

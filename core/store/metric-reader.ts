@@ -106,7 +106,7 @@ export class MetricReader {
       for (let i = 0, j = 0; i < points.length; i++, j += OVERVIEW_FLOATS) {
         points[i] = { step: data[j], wallTime: data[j + 1], value: data[j + 2], min: data[j + 3], max: data[j + 4], count: data[j + 5] };
       }
-      out[key] = { key, points, totalPoints: total, downsampled: points.length < total };
+      out[key] = { key, points, totalPoints: total, downsampled: points.length < total, fromOverview: true };
     }
     const rest = keys.filter((k) => !out[k]);
     const data = rest.length > 0 ? await this.#load(rest) : new Map<string, Float64Array[]>();

@@ -61,7 +61,10 @@ describe('metric overviews (precomputed chart buckets)', () => {
     new DataView(bytes.buffer, bytes.byteOffset).setFloat64(e.offset + 16, 424242, true);
     writeFileSync(join(dir, 'metrics.idx', file), bytes);
     const reader = new MetricReader(dir);
-    expect((await reader.downsample([LONG], 1_000))[LONG]!.points[0]!.value).toBe(424242);
+    const marked = (await reader.downsample([LONG], 1_000))[LONG]!;
+    expect(marked.points[0]!.value).toBe(424242);
+    expect(marked.fromOverview).toBe(true);
+    expect((await reader.downsample([LONG], 999))[LONG]!.fromOverview).toBeUndefined();
     expect((await reader.downsample([LONG], 999))[LONG]!.points).toEqual((await computed(dir, LONG, 999)).points);
     const ranged = await reader.downsample([LONG], 1_000, { from: 0, to: 50_000 });
     expect(ranged[LONG]!.points).toEqual((await computed(dir, LONG, 1_000, 0, 50_000)).points);
