@@ -328,7 +328,8 @@ export interface ApiClient {
 type OptionalIfEmpty<T> = undefined extends T ? [payload?: T] : [payload: T];
 
 /** Handler table a back end implements: validated request in, response out (throw ApiFailure for expected errors). */
-export type Handlers = { [C in InvokeChannel]: (request: RequestOut<C>) => Promise<Response<C>> };
+/** The back end's handler per channel: the validated request, and what the transport knows of the client. */
+export type Handlers = { [C in InvokeChannel]: (request: RequestOut<C>, context: InvokeContext) => Promise<Response<C>> };
 
 /** An expected failure with an error code, thrown by handlers and mapped to `{ok:false}`. */
 export class ApiFailure extends Error {

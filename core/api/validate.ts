@@ -14,6 +14,7 @@ import {
   type ApiIssue,
   type Handlers,
   type InvokeChannel,
+  type InvokeContext,
   type RequestOut,
   type Result,
 } from './contract.js';
@@ -106,13 +107,13 @@ export function toApiError(err: unknown): ApiError {
 }
 
 /** Validates and runs one request against a handler table; never throws. */
-export async function dispatch(handlers: Handlers, channel: unknown, payload: unknown): Promise<Result<unknown>> {
+export async function dispatch(handlers: Handlers, channel: unknown, payload: unknown, context: InvokeContext = {}): Promise<Result<unknown>> {
   const checked = validateRequest(channel, payload);
   if (!checked.ok) return checked;
   const { channel: ch, request } = checked.value;
   try {
-    const handler = handlers[ch] as (r: RequestOut<typeof ch>) => Promise<unknown>;
-    return { ok: true, value: await handler(request as RequestOut<typeof ch>) };
+    const handler = handlers[ch] as (r: RequestOut<typeof ch>, c: InvokeContext) => Promise<unknown>;
+    return { ok: true, value: await handler(request as RequestOut<typeof ch>, context) };
   } catch (err) {
     return { ok: false, error: toApiError(err) };
   }

@@ -15,8 +15,6 @@ import {
   type MetricSeries,
   type MetricsQueryResult,
   OVERVIEW_POINTS,
-  type RequestOut,
-  type RolloutStarted,
   type SystemInfo,
 } from '../api/contract.js';
 import { dispatch } from '../api/validate.js';
@@ -134,29 +132,6 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     } catch (err) {
       throw mapStoreError(err);
     }
-  };
-
-  /** A live rollout of one of a run's checkpoints; with `owner`, it stops when that client goes away. */
-  const startRollout = async (req: RequestOut<'rollout:start'>, owner?: AbortSignal): Promise<RolloutStarted> => {
-    const run = manager.info(req.id);
-    const dir = runDir(req.id);
-    const steps = (await listCheckpoints(dir)).map((c) => c.step);
-    if (!steps.includes(req.checkpointStep)) {
-      const have = steps.length ? `it has ${steps.slice(-8).join(', ')}${steps.length > 8 ? ', …' : ''}` : 'it has none yet';
-      throw new ApiFailure('not_found', `run ${req.id} has no checkpoint at step ${req.checkpointStep} (${have})`);
-    }
-    const request = {
-      runDir: dir,
-      env: run.env,
-      config: run.config,
-      checkpointStep: req.checkpointStep,
-      seed: req.seed,
-      deterministic: req.deterministic,
-      realtime: req.realtime,
-      ...(req.maxSteps !== undefined ? { maxSteps: req.maxSteps } : {}),
-      ...(req.fps !== undefined ? { fps: req.fps } : {}),
-    };
-    return rollouts.start(request, owner ? { owner } : {});
   };
 
   const probeAbort = new AbortController();
@@ -278,7 +253,28 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
         throw mapStoreError(err);
       }
     },
-    'rollout:start': async (req) => startRollout(req),
+    // A rollout watched by a client (a tab, a window) stops when that client goes away.
+    'rollout:start': async (req, { clientGone }) => {
+      const run = manager.info(req.id);
+      const dir = runDir(req.id);
+      const steps = (await listCheckpoints(dir)).map((c) => c.step);
+      if (!steps.includes(req.checkpointStep)) {
+        const have = steps.length ? `it has ${steps.slice(-8).join(', ')}${steps.length > 8 ? ', …' : ''}` : 'it has none yet';
+        throw new ApiFailure('not_found', `run ${req.id} has no checkpoint at step ${req.checkpointStep} (${have})`);
+      }
+      const request = {
+        runDir: dir,
+        env: run.env,
+        config: run.config,
+        checkpointStep: req.checkpointStep,
+        seed: req.seed,
+        deterministic: req.deterministic,
+        realtime: req.realtime,
+        ...(req.maxSteps !== undefined ? { maxSteps: req.maxSteps } : {}),
+        ...(req.fps !== undefined ? { fps: req.fps } : {}),
+      };
+      return rollouts.start(request, clientGone ? { owner: clientGone } : {});
+    },
     'rollout:stop': async ({ rolloutId }) => rollouts.stop(rolloutId),
     'algos:describe': async () => catalog.describe(),
     'system:info': async () => {
@@ -301,22 +297,13 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
   };
 
-  /** One table per client: the shared handlers, except that the client's rollouts stop when it goes away. */
-  const clientHandlers = new WeakMap<AbortSignal, Handlers>();
-  const handlersFor = (clientGone: AbortSignal | undefined): Handlers => {
-    if (!clientGone) return handlers;
-    let table = clientHandlers.get(clientGone);
-    if (!table) clientHandlers.set(clientGone, (table = { ...handlers, 'rollout:start': async (req) => startRollout(req, clientGone) }));
-    return table;
-  };
-
   let closed = false;
   return {
     manager,
     rollouts,
     store,
     home,
-    invoke: (channel, payload, context) => dispatch(handlersFor(context?.clientGone), channel, payload),
+    invoke: (channel, payload, context) => dispatch(handlers, channel, payload, context),
     subscribe: (listener: (event: ApiEvent) => void) => {
       const off = manager.subscribe(listener);
       rolloutListeners.add(listener);
