@@ -14,7 +14,7 @@ export const spawnUtilityWorker: SpawnWorker = (modulePath, env, options) => {
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
   child.once('spawn', () =>
-    applyPriority(child.pid, env, options, (why) => outputListeners.forEach((l) => l('stderr', `policylab: could not lower the worker's priority: ${why}`))),
+    applyPriority(child.pid, env, options, (line) => err.push(`${line}\n`)),
   );
   let exited: { code: number | null } | null = null;
   const exitListeners: ((code: number | null, signal: string | null) => void)[] = [];

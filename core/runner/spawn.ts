@@ -48,20 +48,21 @@ export function backgroundNice(env: NodeJS.ProcessEnv = process.env): number {
 
 /**
  * Lowers a started worker's CPU priority as `options` asks. Best effort: where the OS refuses, the worker
- * runs at normal priority and `onRefused` hears why. The niceness comes from the worker's `env`.
+ * runs at normal priority and `warn` gets a line saying why (for the worker's stderr). The niceness comes from
+ * the worker's `env`.
  */
 export function applyPriority(
   pid: number | undefined,
   env: NodeJS.ProcessEnv,
   options: SpawnOptions | undefined,
-  onRefused: (why: string) => void,
+  warn: (line: string) => void,
 ): void {
   if (options?.priority !== 'background' || pid === undefined) return;
   try {
     const nice = backgroundNice(env);
     if (nice > 0) setPriority(pid, nice);
   } catch (err) {
-    onRefused(err instanceof Error ? err.message : String(err));
+    warn(`policylab: could not lower the worker's priority: ${err instanceof Error ? err.message : String(err)}`);
   }
 }
 
@@ -110,7 +111,8 @@ export const forkWorker: SpawnWorker = (modulePath, env, options) => {
   const err = lineSplitter((line) => outputListeners.forEach((l) => l('stderr', line)));
   child.stdout?.on('data', (c: Buffer) => out.push(c));
   child.stderr?.on('data', (c: Buffer) => err.push(c));
-  applyPriority(child.pid, env, options, (why) => queueMicrotask(() => outputListeners.forEach((l) => l('stderr', `policylab: could not lower the worker's priority: ${why}`))));
+  // Deferred: the caller subscribes to the output after this returns.
+  applyPriority(child.pid, env, options, (line) => queueMicrotask(() => err.push(`${line}\n`)));
   // A send to a process that just died raises EPIPE/ERR_IPC_CHANNEL_CLOSED; the exit handler reports the crash.
   child.on('error', () => {});
   let exited: { code: number | null; signal: string | null } | null = null;
