@@ -91,6 +91,16 @@ export async function scanLines(
   }
 }
 
+/** Opens a file for reading; null when it does not exist. */
+async function openIfExists(path: string): Promise<FileHandle | null> {
+  try {
+    return await open(path, 'r');
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
 /**
  * The overviews of `keys` at `size` points, or null unless the index's overviews describe exactly the columns
  * it indexes, for a jsonl of `jsonlSize` bytes, and every wanted key (with more than `size` points) has one.
@@ -106,13 +116,8 @@ export async function readOverviews(
   if (!ov || ov.jsonlBytes !== index.jsonlBytes || index.jsonlBytes !== jsonlSize) return null;
   const wanted = keys.map((key) => ({ key, column: index.keys.find((k) => k.key === key), entry: ov.entries.find((e) => e.key === key && e.size === size) }));
   if (wanted.some(({ column, entry }) => column !== undefined && column.count > size && entry === undefined)) return null;
-  let fh: FileHandle;
-  try {
-    fh = await open(join(dir, ov.file), 'r');
-  } catch (e) {
-    if (isNodeError(e) && e.code === 'ENOENT') return null; // replaced by a newer generation meanwhile
-    throw e;
-  }
+  const fh = await openIfExists(join(dir, ov.file)); // gone: replaced by a newer generation meanwhile
+  if (!fh) return null;
   const out = new Map<string, { data: Float64Array; total: number }>();
   try {
     for (const { key, column, entry } of wanted) {
@@ -131,13 +136,8 @@ export async function readOverviews(
 /** Reads the first `count` points of a column file, or null if it holds fewer (a stale index). */
 export async function readColumn(path: string, count: number): Promise<Float64Array | null> {
   if (count === 0) return new Float64Array(0);
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    if (isNodeError(e) && e.code === 'ENOENT') return null;
-    throw e;
-  }
+  const fh = await openIfExists(path);
+  if (!fh) return null;
   try {
     const out = new Float64Array(count * 3);
     const bytes = new Uint8Array(out.buffer);

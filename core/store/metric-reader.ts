@@ -9,6 +9,7 @@ import { isNodeError, StoreError } from './errors.js';
 import { fileSize, parseRange, readColumn, readMetricIndex, readOverviews, scanLines } from './metric-index.js';
 import {
   METRIC_INDEX_DIR,
+  type MetricIndex,
   type MetricRecord,
   METRICS_FILE,
   OVERVIEW_FLOATS,
@@ -100,7 +101,11 @@ export class MetricReader {
     assertMaxPoints(maxPoints);
     const out: Record<string, DownsampledSeries> = {};
     // A whole finished run at an overview size: the writer's precomputed buckets (identical to computing them).
-    const overviews = from === -Infinity && to === Infinity ? await this.#overviews(keys, maxPoints) : null;
+    const snapshot = await this.#snapshot();
+    const overviews =
+      from === -Infinity && to === Infinity && snapshot.index && snapshot.size !== null
+        ? await readOverviews(join(this.runDir, METRIC_INDEX_DIR), snapshot.index, snapshot.size, keys, maxPoints)
+        : null;
     for (const [key, { data, total }] of overviews ?? []) {
       const points: DownsampledPoint[] = new Array(data.length / OVERVIEW_FLOATS);
       for (let i = 0, j = 0; i < points.length; i++, j += OVERVIEW_FLOATS) {
@@ -109,19 +114,12 @@ export class MetricReader {
       out[key] = { key, points, totalPoints: total, downsampled: points.length < total, fromOverview: true };
     }
     const rest = keys.filter((k) => !out[k]);
-    const data = rest.length > 0 ? await this.#load(rest) : new Map<string, Float64Array[]>();
+    const data = rest.length > 0 ? await this.#load(rest, snapshot) : new Map<string, Float64Array[]>();
     for (const key of rest) {
       const { points, total } = downsampleChunks(data.get(key) ?? [], maxPoints, from, to);
       out[key] = { key, points, totalPoints: total, downsampled: points.length < total };
     }
     return out;
-  }
-
-  async #overviews(keys: readonly string[], maxPoints: number): Promise<Map<string, { data: Float64Array; total: number }> | null> {
-    const index = await readMetricIndex(this.runDir);
-    const size = await fileSize(this.path);
-    if (!index || size === null) return null;
-    return readOverviews(join(this.runDir, METRIC_INDEX_DIR), index, size, keys, maxPoints);
   }
 
   /** Last (in logged order), min, max and count per key. */
@@ -219,12 +217,16 @@ export class MetricReader {
   }
 
   /** Point chunks per key (all keys when `keys` is null). */
-  async #load(keys: readonly string[] | null): Promise<Map<string, Float64Array[]>> {
+  /** The sidecar index and the jsonl's size, read in that order: the index never claims bytes the file lacks. */
+  async #snapshot(): Promise<{ index: MetricIndex | null; size: number | null }> {
+    const index = await readMetricIndex(this.runDir);
+    return { index, size: await fileSize(this.path) };
+  }
+
+  async #load(keys: readonly string[] | null, snapshot?: { index: MetricIndex | null; size: number | null }): Promise<Map<string, Float64Array[]>> {
     const out = new Map<string, Float64Array[]>();
     const wanted = keys ? new Set(keys) : null;
-    const index = await readMetricIndex(this.runDir);
-    // Stat after reading the index: the index never claims bytes the file does not have yet.
-    const size = await fileSize(this.path);
+    const { index, size } = snapshot ?? (await this.#snapshot());
     if (size === null) return out;
     let from = 0;
     if (index && index.jsonlBytes <= size) {
