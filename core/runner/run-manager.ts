@@ -10,6 +10,7 @@ import { ApiFailure } from '../api/contract.js';
 import { ensureOverviews, listCheckpoints, MetricReader, TERMINAL_STATUSES, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
 import { mapStoreError } from './errors.js';
 import { RunLogs } from './logs.js';
+import { endOfRun } from './run-end.js';
 import { toRunInfo } from './run-info.js';
 import { defaultWorkerPath, forkWorker, type SpawnWorker } from './spawn.js';
 import { TrainingProcess, type Outcome } from './training-process.js';
@@ -389,35 +390,8 @@ export class RunManager {
     const step = outcome.kind === 'done' ? outcome.step : proc.step;
     // Free the slot before the final status goes out, so a resume right after it is not refused.
     this.#active.delete(id);
-    const base: RunPatch = { step, summary, pid: null };
-    switch (outcome.kind) {
-      case 'done':
-        this.#logs.append(id, 'system', `${outcome.status} at step ${step}`);
-        await this.#update(id, {
-          ...base,
-          status: outcome.status,
-          error: null,
-          backend: outcome.backend,
-          ...(outcome.episodes !== undefined ? { episodes: outcome.episodes } : {}),
-        });
-        return;
-      case 'failed':
-        this.#logs.append(id, 'system', `failed: ${outcome.message}`);
-        await this.#update(id, { ...base, status: 'failed', error: { message: outcome.message, ...(outcome.stack ? { stack: outcome.stack } : {}) } });
-        return;
-      case 'cancelled':
-        await this.#update(id, { ...base, status: 'stopped' });
-        return;
-      default: {
-        const message =
-          outcome.kind === 'killed-after-timeout'
-            ? `did not stop within ${Math.round(outcome.timeoutMs / 1000)} s and was killed; resume continues from the last checkpoint`
-            : `the training process ${outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`} without reporting${
-                outcome.lastStderr ? `: ${outcome.lastStderr}` : ''
-              }`;
-        this.#logs.append(id, 'system', `crashed: ${message}`);
-        await this.#update(id, { ...base, status: 'crashed', error: { message } });
-      }
-    }
+    const { patch, log } = endOfRun(outcome, step);
+    if (log) this.#logs.append(id, 'system', log);
+    await this.#update(id, { step, summary, pid: null, ...patch });
   }
 }
