@@ -26,8 +26,6 @@ export function resumable(run: RunInfo): boolean {
   return run.status === 'stopped' || run.status === 'crashed' || run.status === 'failed' || (run.status === 'finished' && run.step < run.totalSteps);
 }
 
-export { runDuration } from '../lib/run-duration.js';
-
 function sortValue(run: RunInfo, key: SortKey): string | number {
   switch (key) {
     case 'step':
