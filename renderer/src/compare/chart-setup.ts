@@ -88,8 +88,15 @@ export function backgroundPlugin(theme: () => ChartTheme): Plugin<'line'> {
 }
 
 
+/** A line drawn as a Chart.js dataset: every role but `raw` (rawLinesPlugin draws those). */
+export type DatasetLine = ChartLine & { role: Exclude<ChartLine['role'], 'raw'> };
+
+export function isDatasetLine(line: ChartLine): line is DatasetLine {
+  return line.role !== 'raw';
+}
+
 export function styleDataset(
-  line: ChartLine,
+  line: DatasetLine,
   colour: string,
   highlight: string | null,
   hidden: boolean,
@@ -108,8 +115,6 @@ export function styleDataset(
     spanGaps: false,
   };
   switch (line.role) {
-    case 'raw':
-      return { ...base, borderColor: a(0.28), backgroundColor: a(0.28), borderWidth: 1, pointHoverRadius: 0 };
     case 'member':
       return { ...base, borderColor: a(0.4), backgroundColor: a(0.4), borderWidth: 1 };
     case 'band-lower':
