@@ -11,7 +11,7 @@ import { makeEnv } from '../envs/index.js';
 import { initBackend } from '../tensor/backend.js';
 import { loadPolicy } from './policy-loader.js';
 import type { RolloutMessage, WorkerMessage } from './protocol.js';
-import { connectToParent } from './worker-port.js';
+import { connectToParent, WakeableSleep } from './worker-port.js';
 
 /** Longest a computed frame waits before it is posted (keeps ≤ 20 messages per second). */
 const FLUSH_MS = 50;
@@ -21,7 +21,8 @@ const MAX_BATCH = 256;
 const port = connectToParent();
 let started = false;
 let stopRequested = false;
-let wake: (() => void) | null = null;
+/** Frame pacing; a stop request wakes it. */
+const pacing = new WakeableSleep();
 
 async function fail(err: unknown): Promise<never> {
   const e = err instanceof Error ? err : new Error(String(err));
@@ -29,18 +30,6 @@ async function fail(err: unknown): Promise<never> {
   process.exit(1);
 }
 
-/** Sleeps until `ms` has passed or a stop arrives. */
-function sleep(ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => ((wake = null), resolve()), ms);
-    wake = () => {
-      clearTimeout(timer);
-      wake = null;
-      resolve();
-    };
-  });
-}
 
 async function rollout(msg: RolloutMessage): Promise<void> {
   await initBackend();
@@ -76,7 +65,7 @@ async function rollout(msg: RolloutMessage): Promise<void> {
       break;
     }
     // Frame k is due at t0 + k / fps: a fixed schedule, so pacing does not drift.
-    if (frameMs > 0) await sleep(t0 + (step + 1) * frameMs - performance.now());
+    if (frameMs > 0) await pacing.sleep(t0 + (step + 1) * frameMs - performance.now());
     if (stopRequested) break;
     const action = policy.act(obs, msg.deterministic, rng);
     const result = env.step(action);
@@ -103,7 +92,7 @@ port.onDisconnect(() => process.exit(0));
 port.onMessage((msg) => {
   if (msg.type === 'stop') {
     stopRequested = true;
-    wake?.();
+    pacing.wake();
   } else if (msg.type === 'rollout' && !started) {
     started = true;
     rollout(msg).catch(fail);

@@ -103,3 +103,24 @@ export class EventBatcher {
     await this.flush();
   }
 }
+
+/** A sleep that a stop request can cut short: `wake()` resolves the pending `sleep` at once. */
+export class WakeableSleep {
+  #wake: (() => void) | null = null;
+
+  sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => ((this.#wake = null), resolve()), ms);
+      this.#wake = () => {
+        clearTimeout(timer);
+        this.#wake = null;
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+}
