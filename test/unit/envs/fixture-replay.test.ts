@@ -11,9 +11,9 @@
 import { describe, expect, it } from 'vitest';
 import { isEnvId, makeEnv, type EnvId } from '../../../core/envs/index.js';
 import {
+  CLASSIC_FIXTURE_PATH,
   EXTRA_FIXTURE_PATH,
   loadReferenceFile,
-  sharedFixturePath,
   type ReferenceEpisode,
   type ReferenceFile,
 } from './fixtures.js';
@@ -98,18 +98,7 @@ function describeReference(title: string, load: () => ReferenceFile): void {
   });
 }
 
-describe('shared fixture', () => {
-  it('is found (../shared/fixtures or POLICYLAB_FIXTURES)', () => {
-    const where = sharedFixturePath();
-    if ('error' in where) throw new Error(where.error);
-    expect(where.path).toMatch(/gymnasium-classic-control\.json$/);
-  });
-});
-
-const shared = sharedFixturePath();
-if ('path' in shared) {
-  describeReference('Gymnasium 0.29.1 reference episodes (shared fixture)', () => loadReferenceFile(shared.path));
-}
+describeReference('Gymnasium 0.29.1 reference episodes (classic control)', () => loadReferenceFile(CLASSIC_FIXTURE_PATH));
 describeReference('Gymnasium 0.29.1 reference episodes (extra: Acrobot, mountain cars, clipping)', () =>
   loadReferenceFile(EXTRA_FIXTURE_PATH),
 );
@@ -118,7 +107,7 @@ describe('extra fixture coverage', () => {
   const file = loadReferenceFile(EXTRA_FIXTURE_PATH);
   it('covers every registered env between the two fixtures', () => {
     const ids = new Set(Object.keys(file.envs));
-    if ('path' in shared) for (const id of Object.keys(loadReferenceFile(shared.path).envs)) ids.add(id);
+    for (const id of Object.keys(loadReferenceFile(CLASSIC_FIXTURE_PATH).envs)) ids.add(id);
     expect([...ids].sort()).toEqual(['Acrobot-v1', 'CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1']);
   });
   it('includes terminations, truncations, the left wall and clipped actions', () => {
