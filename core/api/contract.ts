@@ -28,6 +28,7 @@ export const INVOKE_CHANNELS = [
   'rollout:stop',
   'algos:describe',
   'system:info',
+  'system:settings',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
@@ -102,6 +103,17 @@ export interface RunInfo {
   totalSteps: number;
   summary: RunSummary;
   error: string | null;
+  /** While queued in this app: its place in the queue (1 = next) and why it waits. */
+  queue?: { position: number; reason: string };
+  /** While another process trains it (a CLI training, another app): which. */
+  owner?: { kind: 'cli' | 'app'; pid: number };
+}
+
+/** Something the store repaired or set aside (index rebuilt, damaged file moved aside): shown as a banner. */
+export interface StoreNoticeInfo {
+  kind: string;
+  message: string;
+  time: string;
 }
 
 export interface MetricRecord {
@@ -264,6 +276,8 @@ export interface SystemInfo {
   backend: BackendInfo | null;
   backendError: string | null;
   maxConcurrent: number;
+  /** What the store repaired or set aside since the app started (oldest first). */
+  notices: StoreNoticeInfo[];
   platform: string;
   versions: Record<string, string>;
 }
@@ -287,6 +301,7 @@ export interface InvokeResponses {
   'rollout:stop': { rolloutId: string; stopped: boolean };
   'algos:describe': AlgosDescription;
   'system:info': SystemInfo;
+  'system:settings': SystemInfo;
 }
 export type Response<C extends InvokeChannel> = InvokeResponses[C];
 
@@ -301,6 +316,8 @@ export interface EventPayloads {
   'run:log': { id: string; lines: LogLine[] };
   'run:checkpoint': { id: string; step: number };
   'run:deleted': { id: string };
+  /** The store repaired or set aside something (index rebuilt, damaged file moved aside). */
+  'system:notice': StoreNoticeInfo;
   /** States of a live rollout, in order, batched (a few per message at a watchable pace). */
   'rollout:frame': { rolloutId: string; frames: RolloutFrame[] };
   /** A live rollout is over; no frames follow. */
@@ -314,6 +331,7 @@ export const EVENT_CHANNELS = [
   'run:log',
   'run:checkpoint',
   'run:deleted',
+  'system:notice',
   'rollout:frame',
   'rollout:end',
 ] as const satisfies readonly EventChannel[];

@@ -94,7 +94,8 @@ export const requestSchemas = {
     notes: Notes.optional(),
   }),
   'runs:stop': ById,
-  'runs:resume': z.strictObject({ id: RunId, totalSteps: TotalSteps.optional() }),
+  /** `restart`: the run has no intact checkpoint and the user agreed to start it over from step 0. */
+  'runs:resume': z.strictObject({ id: RunId, totalSteps: TotalSteps.optional(), restart: z.boolean().default(false) }),
   'runs:delete': ById,
   'runs:update': z
     .strictObject({ id: RunId, name: Name.optional(), tags: Tags.optional(), notes: Notes.optional() })
@@ -140,6 +141,8 @@ export const requestSchemas = {
   'rollout:stop': z.strictObject({ rolloutId: RolloutId }),
   'algos:describe': Empty,
   'system:info': Empty,
+  /** Changes app settings for this session (concurrency: how many runs train at once; more wait in the queue). */
+  'system:settings': z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** What a caller may send (defaults optional). */

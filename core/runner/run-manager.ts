@@ -7,8 +7,21 @@
 import { cpus } from 'node:os';
 import type { ApiEvent, RunInfo } from '../api/contract.js';
 import { ApiFailure } from '../api/contract.js';
-import { ensureOverviews, listCheckpoints, MetricReader, TERMINAL_STATUSES, truncateMetrics, type RunPatch, type RunRecord, type RunStore } from '../store/index.js';
+import {
+  currentOwner,
+  ensureOverviews,
+  isCurrentProcess,
+  isRunOwnerAlive,
+  listCheckpoints,
+  MetricReader,
+  type RunPatch,
+  type RunRecord,
+  type RunStore,
+  setAsideForRestart,
+  TERMINAL_STATUSES,
+} from '../store/index.js';
 import { mapStoreError } from './errors.js';
+import { FolderWatch } from './folder-watch.js';
 import { RunLogs } from './logs.js';
 import { endOfRun } from './run-end.js';
 import { toRunInfo } from './run-info.js';
@@ -26,6 +39,8 @@ export interface RunManagerOptions {
   stopTimeoutMs?: number;
   /** Environment of training processes (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** How often the data folder is polled for other processes' runs (default FOLDER_POLL_MS). */
+  folderPollMs?: number;
 }
 
 export interface NewRun {
@@ -46,9 +61,22 @@ export function defaultConcurrency(): number {
   return Math.max(1, Math.min(4, cpus().length - 1));
 }
 
+/** The concurrency limit from POLICYLAB_MAX_RUNS, or undefined when unset; a bad value is an error naming it. */
+export function concurrencyFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.POLICYLAB_MAX_RUNS;
+  if (text === undefined || text === '') return undefined;
+  if (!/^[1-9][0-9]*$/.test(text) || Number(text) > 64) throw new Error(`POLICYLAB_MAX_RUNS must be an integer in [1, 64], got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function checkConcurrency(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ApiFailure('invalid_request', `maxConcurrent must be an integer in [1, 64], got ${n}`);
+  return n;
+}
+
 export class RunManager {
   readonly store: RunStore;
-  readonly maxConcurrent: number;
+  #maxConcurrent: number;
   readonly #spawn: SpawnWorker;
   readonly #workerPath: string;
   readonly #stopTimeoutMs: number;
@@ -56,7 +84,10 @@ export class RunManager {
   readonly #active = new Map<string, TrainingProcess>();
   /** When each active run last wrote its step/summary to db.json. */
   readonly #lastPersist = new Map<string, number>();
-  readonly #queue: { id: string }[] = [];
+  readonly #queue: { id: string; restart: boolean }[] = [];
+  /** Runs other processes train that this app asked to stop (SIGINT sent; their record still says running). */
+  readonly #externalStopping = new Set<string>();
+  readonly #watch: FolderWatch;
   /** Per active run: resolves when its end has been recorded. */
   readonly #finishing = new Map<string, Promise<void>>();
   /** Runs taken off the queue whose process is being prepared (they hold a slot). */
@@ -69,15 +100,47 @@ export class RunManager {
 
   private constructor(options: RunManagerOptions) {
     this.store = options.store;
-    this.maxConcurrent = options.maxConcurrent ?? defaultConcurrency();
-    if (!Number.isInteger(this.maxConcurrent) || this.maxConcurrent < 1) {
-      throw new Error(`maxConcurrent must be an integer ≥ 1, got ${this.maxConcurrent}`);
+    this.#maxConcurrent = options.maxConcurrent ?? concurrencyFromEnv() ?? defaultConcurrency();
+    if (!Number.isInteger(this.#maxConcurrent) || this.#maxConcurrent < 1) {
+      throw new Error(`maxConcurrent must be an integer ≥ 1, got ${this.#maxConcurrent}`);
     }
     this.#spawn = options.spawn ?? forkWorker;
     this.#workerPath = options.workerPath ?? defaultWorkerPath();
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
     this.#env = options.env ?? process.env;
     this.#logs = new RunLogs((id) => this.store.runDir(id, false), (id, lines) => this.#emit({ event: 'run:log', payload: { id, lines } }));
+    this.#watch = new FolderWatch({
+      store: this.store,
+      isLocal: (id) => this.#isLocal(id),
+      info: (r) => this.#info(r),
+      emit: (e) => {
+        if (e.event === 'run:status' && e.payload.status !== 'running') this.#externalStopping.delete(e.payload.id);
+        this.#emit(e);
+      },
+      ...(options.folderPollMs !== undefined ? { pollMs: options.folderPollMs } : {}),
+    });
+    this.store.onNotice((n) => this.#emit({ event: 'system:notice', payload: { ...n } }));
+  }
+
+  get maxConcurrent(): number {
+    return this.#maxConcurrent;
+  }
+
+  /** Changes how many runs train at once; queued runs start at once if the limit grew. */
+  setMaxConcurrent(n: number): void {
+    this.#maxConcurrent = checkConcurrency(n);
+    this.#pump();
+    this.#emitQueue();
+  }
+
+  /** True for runs this app trains, launches or holds in its queue. */
+  #isLocal(id: string): boolean {
+    return this.#active.has(id) || this.#launching.has(id) || this.#queue.some((q) => q.id === id);
+  }
+
+  /** Polls the data folder once for other processes' changes (the watcher also does this every ~300 ms). */
+  pollFolder(): Promise<void> {
+    return this.#watch.poll();
   }
 
   /**
@@ -86,10 +149,10 @@ export class RunManager {
    */
   static async open(options: RunManagerOptions): Promise<RunManager> {
     const manager = new RunManager(options);
+    // Runs whose owner is gone (this app's previous process, a killed CLI) become crashed (running) or stopped
+    // (queued); runs another live process owns are left to it.
     await options.store.reconcile();
-    for (const run of options.store.listRuns({ status: 'queued' })) {
-      await options.store.updateRun(run.id, { status: 'stopped' });
-    }
+    manager.#watch.start();
     return manager;
   }
 
@@ -122,7 +185,33 @@ export class RunManager {
 
   #info(record: RunRecord): RunInfo {
     const active = this.#active.get(record.id);
-    return toRunInfo(record, active ? { stopping: active.stopRequested, summary: active.summary, step: active.step, sps: active.sps } : null);
+    const info = toRunInfo(
+      record,
+      active
+        ? { stopping: active.stopRequested, summary: active.summary, step: active.step, sps: active.sps }
+        : record.status === 'running'
+          ? { stopping: this.#externalStopping.has(record.id), summary: record.summary, step: record.step, sps: this.#watch.externalSps(record.id) }
+          : null,
+    );
+    const at = this.#queue.findIndex((q) => q.id === record.id);
+    if (at >= 0 && record.status === 'queued') {
+      const busy = this.#active.size + this.#launching.size;
+      info.queue = {
+        position: at + 1,
+        reason: `waiting for a free slot: ${busy} of ${this.#maxConcurrent} run${this.#maxConcurrent === 1 ? '' : 's'} at once in use` + (at > 0 ? `, ${at} queued ahead` : ''),
+      };
+    } else if (record.status === 'running' && !active && record.owner && !isCurrentProcess(record.owner)) {
+      info.owner = { kind: record.owner.kind, pid: record.owner.pid };
+    }
+    return info;
+  }
+
+  /** Queue positions shift whenever the queue moves: tell subscribers about every queued run. */
+  #emitQueue(): void {
+    for (const { id } of this.#queue) {
+      const r = this.store.findRun(id);
+      if (r) this.#emitStatus(r);
+    }
   }
 
   #emitStatus(record: RunRecord): void {
@@ -139,6 +228,7 @@ export class RunManager {
   async start(input: NewRun): Promise<RunInfo> {
     if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
     const record = await this.store.createRun({
+      owner: currentOwner('app'),
       algo: input.algo,
       env: input.env,
       config: input.config,
@@ -149,14 +239,14 @@ export class RunManager {
       ...(input.notes !== undefined ? { notes: input.notes } : {}),
     });
     this.#emitStatus(record);
-    this.#queue.push({ id: record.id });
+    this.#queue.push({ id: record.id, restart: false });
     this.#pump();
     return this.info(record.id);
   }
 
   /** Graceful stop: a queued run leaves the queue; a running one checkpoints and exits (killed after the timeout). */
   async stop(id: string): Promise<RunInfo> {
-    const record = this.#get(id);
+    const record = this.#isLocal(id) ? this.#get(id) : await this.#read(id);
     const queued = this.#queue.findIndex((q) => q.id === id);
     if (queued >= 0) {
       this.#queue.splice(queued, 1);
@@ -170,7 +260,7 @@ export class RunManager {
       launching.cancelled = true;
       return { ...this.info(id), status: 'stopping' };
     }
-    if (!active) throw new ApiFailure('conflict', `run ${id} is ${record.status}, not running; nothing to stop`);
+    if (!active) return this.#stopExternal(record);
     if (!active.stopRequested) {
       this.#logs.append(id, 'system', 'stop requested: saving a checkpoint');
       active.stop();
@@ -179,19 +269,67 @@ export class RunManager {
     return this.info(id);
   }
 
-  /** Continues a stopped/crashed/failed (or finished, with a larger totalSteps) run from its latest checkpoint. */
-  async resume(id: string, totalSteps?: number): Promise<RunInfo> {
-    const record = this.#get(id);
-    if (this.#active.has(id) || this.#launching.has(id) || this.#queue.some((q) => q.id === id)) {
-      throw new ApiFailure('conflict', `run ${id} is already ${record.status}`);
+  /**
+   * A run another process trains: a CLI training gets SIGINT (it checkpoints and stops, as with Ctrl-C); one whose
+   * owner is gone is marked crashed; a run another app trains is refused (stop it in that app).
+   */
+  async #stopExternal(record: RunRecord): Promise<RunInfo> {
+    const { id, owner } = record;
+    if (record.status === 'running' || record.status === 'queued') {
+      if (!isRunOwnerAlive(record)) {
+        await this.store.reconcile();
+        throw new ApiFailure('conflict', `run ${id} was ${record.status} in a process that is gone; marked ${this.#get(id).status}`);
+      }
+      if (owner?.kind === 'cli') {
+        process.kill(owner.pid, 'SIGINT');
+        this.#externalStopping.add(id);
+        this.#emitStatus(record);
+        return this.#info(record);
+      }
+      const who = owner ? `another PolicyLab app (pid ${owner.pid})` : `process ${record.pid}`;
+      throw new ApiFailure('conflict', `run ${id} is trained by ${who}; stop it there`);
+    }
+    throw new ApiFailure('conflict', `run ${id} is ${record.status}, not running; nothing to stop`);
+  }
+
+  /** The run as its run.json says now (another process may have changed it since the last poll). */
+  async #read(id: string): Promise<RunRecord> {
+    try {
+      return await this.store.readRun(id);
+    } catch (err) {
+      throw mapStoreError(err);
+    }
+  }
+
+  /**
+   * Continues a stopped/crashed/failed (or finished, with a larger totalSteps) run from its newest intact
+   * checkpoint. A run with none (killed before its first checkpoint) restarts from step 0 only when `restart`
+   * is set — the UI asks first — and its earlier metrics are kept aside, never deleted.
+   */
+  async resume(id: string, totalSteps?: number, restart = false): Promise<RunInfo> {
+    if (this.#isLocal(id)) throw new ApiFailure('conflict', `run ${id} is already ${this.#get(id).status}`);
+    let record = await this.#read(id);
+    if (record.status === 'running' || record.status === 'queued') {
+      if (isRunOwnerAlive(record)) {
+        const who = record.owner?.kind === 'cli' ? `a CLI process (pid ${record.owner.pid})` : `another process (pid ${record.owner?.pid ?? record.pid})`;
+        throw new ApiFailure('conflict', `run ${id} is being trained by ${who}; stop it before resuming it here`);
+      }
+      await this.store.reconcile();
+      record = this.#get(id);
+    }
+    if (!restart && (await listCheckpoints(this.store.runDir(id))).length === 0) {
+      throw new ApiFailure(
+        'conflict',
+        `run ${id} has no intact checkpoint to resume from; restart it from step 0 instead (its earlier metrics are kept aside, not deleted)`,
+      );
     }
     if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
     const target = totalSteps ?? record.totalSteps ?? 0;
     if (record.status === 'finished' && target <= record.step) {
       throw new ApiFailure('conflict', `run ${id} finished at step ${record.step}; pass a larger totalSteps to continue it`);
     }
-    await this.#update(id, { status: 'queued', error: null, ...(totalSteps !== undefined ? { totalSteps } : {}) });
-    this.#queue.push({ id });
+    await this.#update(id, { status: 'queued', error: null, owner: currentOwner('app'), ...(totalSteps !== undefined ? { totalSteps } : {}) });
+    this.#queue.push({ id, restart });
     this.#pump();
     return this.info(id);
   }
@@ -217,6 +355,16 @@ export class RunManager {
   /** Deletes a run and its files; a live process is killed first (the UI asks for confirmation). */
   async delete(id: string): Promise<void> {
     this.#get(id);
+    if (!this.#isLocal(id)) {
+      // Another process's run: the store refuses it while its owner lives.
+      try {
+        await this.store.deleteRun(id);
+      } catch (err) {
+        throw mapStoreError(err);
+      }
+      this.#emit({ event: 'run:deleted', payload: { id } });
+      return;
+    }
     const queued = this.#queue.findIndex((q) => q.id === id);
     if (queued >= 0) this.#queue.splice(queued, 1);
     const launching = this.#launching.get(id);
@@ -251,6 +399,7 @@ export class RunManager {
   /** Stops every run gracefully and waits for the processes to exit; queued runs become `stopped`. */
   async close(): Promise<void> {
     this.#closing = true;
+    await this.#watch.stop();
     for (const { id } of this.#queue.splice(0)) await this.#update(id, { status: 'stopped' });
     while (this.#launching.size > 0) await new Promise((r) => setTimeout(r, 10));
     await Promise.all(
@@ -274,11 +423,13 @@ export class RunManager {
   }
 
   #pump(): void {
-    while (!this.#closing && this.#active.size + this.#launching.size < this.maxConcurrent && this.#queue.length > 0) {
-      const { id } = this.#queue.shift()!;
+    let moved = false;
+    while (!this.#closing && this.#active.size + this.#launching.size < this.#maxConcurrent && this.#queue.length > 0) {
+      const { id, restart } = this.#queue.shift()!;
+      moved = true;
       const slot = { cancelled: false };
       this.#launching.set(id, slot);
-      this.#launch(id, slot)
+      this.#launch(id, slot, restart)
         .catch((err: unknown) => this.#failLaunch(id, err))
         .finally(() => {
           this.#launching.delete(id);
@@ -287,6 +438,7 @@ export class RunManager {
           this.#pump();
         });
     }
+    if (moved) this.#emitQueue();
   }
 
   async #failLaunch(id: string, err: unknown): Promise<void> {
@@ -303,15 +455,21 @@ export class RunManager {
     return this.#finishing.get(id) ?? Promise.resolve();
   }
 
-  async #launch(id: string, slot: { cancelled: boolean }): Promise<void> {
+  async #launch(id: string, slot: { cancelled: boolean }, restart: boolean): Promise<void> {
     await this.#maintenance.get(id); // the training process is about to write this folder
-    const record = this.store.getRun(id);
+    let record = this.store.getRun(id);
     const runDir = this.store.runDir(id);
-    // Resume from the latest checkpoint when there is one; otherwise (never started, or died before its
-    // first checkpoint) start over, dropping any metrics the earlier attempt logged.
-    const checkpoints = await listCheckpoints(runDir);
+    // Resume from the newest checkpoint when there is one; otherwise (never started, or a restart the user
+    // confirmed) start from step 0 with whatever an earlier attempt logged kept aside.
+    const checkpoints = restart ? [] : await listCheckpoints(runDir);
     const resume = checkpoints.length > 0;
-    if (!resume && !slot.cancelled) await truncateMetrics(runDir, -Infinity);
+    if (!resume && !slot.cancelled && !this.#closing) {
+      const aside = await setAsideForRestart(runDir);
+      if (aside.metrics || aside.episodes) {
+        this.#logs.append(id, 'system', `restarting from step 0; the earlier metrics are kept in ${aside.metrics ?? aside.episodes}`);
+        record = await this.#update(id, { step: 0, summary: {}, episodes: 0 });
+      }
+    }
     if (slot.cancelled || this.#closing) {
       if (this.store.findRun(id)) await this.#update(id, { status: 'stopped' });
       return;

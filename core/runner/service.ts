@@ -3,7 +3,7 @@
  * RunManager on a data folder and implements every contract channel. Transports call `invoke`, which
  * validates channel and payload (core/api/validate.ts) before any handler runs and never throws.
  */
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -18,7 +18,7 @@ import {
   type SystemInfo,
 } from '../api/contract.js';
 import { dispatch } from '../api/validate.js';
-import { listCheckpoints, listEpisodes, loadEpisode, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
+import { lineAlignedSize, listCheckpoints, listEpisodes, loadEpisode, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
 import { RunManager } from './run-manager.js';
@@ -71,25 +71,6 @@ async function appVersion(): Promise<string> {
     }
   }
   return 'unknown';
-}
-
-/** Byte offset just past the last complete line of the metrics file (where metrics:tail continues). */
-async function lineAlignedSize(path: string): Promise<number> {
-  const size = await stat(path).then((s) => s.size, () => 0);
-  if (size === 0) return 0;
-  const fh = await open(path, 'r');
-  try {
-    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
-    for (let end = size; end > 0; end -= chunk.length) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await fh.read(chunk, 0, end - start, start);
-      const nl = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (nl >= 0) return start + nl + 1;
-    }
-    return 0;
-  } finally {
-    await fh.close();
-  }
 }
 
 export async function openAppBackend(options: AppBackendOptions): Promise<AppBackend> {
@@ -166,7 +147,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       return runs;
     },
     'runs:stop': async ({ id }) => manager.stop(id),
-    'runs:resume': async ({ id, totalSteps }) => manager.resume(id, totalSteps),
+    'runs:resume': async ({ id, totalSteps, restart }) => manager.resume(id, totalSteps, restart),
     'runs:delete': async ({ id }) => {
       await manager.delete(id);
       headCache.forget(`${id}\u0000`);
@@ -277,24 +258,31 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
     'rollout:stop': async ({ rolloutId }) => rollouts.stop(rolloutId),
     'algos:describe': async () => catalog.describe(),
-    'system:info': async () => {
-      const { backend, error } = await probe();
-      return {
-        appVersion: version,
-        transport: options.transport,
-        home,
-        backend,
-        backendError: error,
-        maxConcurrent: manager.maxConcurrent,
-        platform: `${process.platform}-${process.arch}`,
-        versions: {
-          node: process.versions.node,
-          v8: process.versions.v8,
-          ...(backend?.tfjsVersion ? { tfjs: backend.tfjsVersion } : {}),
-          ...options.versions,
-        },
-      };
+    'system:settings': async ({ maxConcurrent }) => {
+      manager.setMaxConcurrent(maxConcurrent);
+      return systemInfo();
     },
+    'system:info': async () => systemInfo(),
+  };
+
+  const systemInfo = async (): Promise<SystemInfo> => {
+    const { backend, error } = await probe();
+    return {
+      appVersion: version,
+      transport: options.transport,
+      home,
+      backend,
+      backendError: error,
+      maxConcurrent: manager.maxConcurrent,
+      notices: store.notices.map((n) => ({ ...n })),
+      platform: `${process.platform}-${process.arch}`,
+      versions: {
+        node: process.versions.node,
+        v8: process.versions.v8,
+        ...(backend?.tfjsVersion ? { tfjs: backend.tfjsVersion } : {}),
+        ...options.versions,
+      },
+    };
   };
 
   let closed = false;

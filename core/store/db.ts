@@ -1,33 +1,33 @@
 /**
- * RunStore: the run index (db.json, lowdb) plus one run.json per run folder.
+ * RunStore: the run index (db.json, lowdb) plus one run.json per run folder — for many processes on one folder.
  *
- * - Exactly one process opens a RunStore for a data folder at a time (the CLI process or the app's
- *   RunManager); training processes never touch db.json — they write their run folder only.
- * - Every mutation changes the in-memory index synchronously, then joins one write queue. A write
- *   that has not started yet absorbs later mutations, so bursts of updates cost one or two writes.
- * - db.json goes through lowdb's DataFile → steno Writer, which writes `.db.json.tmp` and renames it
- *   over db.json (atomic: readers and crashes see the old or the new file, never a torn one).
- *   Compact JSON, because the whole file is rewritten on every change (see test/bench/store.ts).
- * - runs/<id>/run.json holds the same record, written atomically after db.json; it is what lets a
- *   corrupt or missing db.json be rebuilt (index-file.ts).
+ * Any number of processes may open a RunStore on the same data folder at once (the app, CLI trainings,
+ * `policylab runs`, a second app). The rules that keep them from losing each other's changes:
+ * - **run.json is the truth for its run.** A change to a run is a read-modify-write of its run.json under that
+ *   run's inter-process lock (locks/<id>.lock, proper-lockfile): the patch applies to what is on disk now, so a
+ *   rename from the app and a step update from the CLI training the run both land. Only the process that owns a
+ *   running run (`owner`: the CLI training it, or the app whose child trains it) writes its progress and end.
+ * - **db.json is an index (a cache) of the run.json files.** It is written under the index lock
+ *   (db.json.lock): re-read db.json, replace the entries of the runs this process changed by their run.json as
+ *   it is on disk at that moment, apply dataset changes, write atomically (lowdb → steno: temp file + rename).
+ *   Because entries are re-read from run.json under the lock, an index write never puts back an older record.
+ * - **Readers refresh.** `refresh()` re-reads db.json when its stat signature changed and keeps, per run, the
+ *   newer of the cached and the indexed record; the app polls it, so a CLI run appears in an open window.
+ * - **Liveness.** A queued/running record names its owner (pid + process start time + host); `reconcile()`
+ *   marks runs whose owner is gone `crashed` (running) or `stopped` (queued) — in any process, so a killed CLI
+ *   run is resumable from the CLI without opening the app, and a reused pid does not keep it "running".
  */
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { ZodError } from 'zod';
-import { StoreError, isNodeError } from './errors.js';
-import { assertJsonValue, writeFileAtomic } from './fs-utils.js';
+import { errorMessage, isNodeError, StoreError } from './errors.js';
+import { assertJsonValue, fileTimestamp, writeFileAtomic } from './fs-utils.js';
 import { assertRunId, newRunId } from './ids.js';
-import {
-  DB_FILE,
-  loadIndex,
-  type RebuildDatasets,
-  RUN_FILE,
-  RUNS_DIR,
-  type StoreMigration,
-  type StoreRecovery,
-} from './index-file.js';
+import { DB_FILE, loadIndex, type RebuildDatasets, readRunFile, RUN_FILE, RUNS_DIR, type StoreMigration, type StoreRecovery } from './index-file.js';
+import { isCurrentProcess, ownerLiveness, pidExists } from './liveness.js';
+import { withFileLock } from './lock.js';
 import { MetricReader } from './metric-reader.js';
 import {
   CreateRunInputSchema,
@@ -35,6 +35,7 @@ import {
   type DatasetIndexEntry,
   DatasetIndexEntrySchema,
   type DbData,
+  DbDataSchema,
   describeZodError,
   type RunFile,
   type RunPatch,
@@ -48,7 +49,32 @@ import {
 export interface OpenOptions {
   /** Rebuilds the datasets index from datasets/ when db.json has to be rebuilt (datasets issue). */
   rebuildDatasets?: RebuildDatasets;
+  /** Mark runs whose owner process is gone as crashed/stopped at open (default true). */
+  reconcile?: boolean;
 }
+
+/** Something the store repaired or set aside that the user should hear about (UI banner, CLI line). */
+export interface StoreNotice {
+  kind: 'index-rebuilt' | 'index-pruned' | 'run-file-corrupt' | 'run-repaired';
+  message: string;
+  time: string;
+}
+
+/** What changed on disk since the last refresh (runs other processes created, changed or deleted). */
+export interface RefreshResult {
+  changed: RunRecord[];
+  removed: string[];
+}
+
+/** Whether a run's owning process is still alive; the default checks pid + start time (liveness.ts). */
+export type LivenessCheck = (run: RunRecord) => boolean;
+
+/** Folder of the inter-process lock directories (one per run, plus the index's beside db.json). */
+export const LOCKS_DIR = 'locks';
+/** A temp file older than this was left by a killed writer (a live write renames its temp within milliseconds). */
+const STALE_TEMP_MS = 60_000;
+/** A write that failed for lack of space is retried this often until it succeeds (see #unwritten). */
+const REPAIR_INTERVAL_MS = 1_000;
 
 /** `runs/<id>` under a data folder, for processes that do not open the store (training workers). */
 export function runDirFor(home: string, id: string): string {
@@ -57,13 +83,12 @@ export function runDirFor(home: string, id: string): string {
 }
 
 /** True if a process with this pid exists (EPERM means it exists but belongs to someone else). */
-export function defaultIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return isNodeError(e) && e.code === 'EPERM';
-  }
+export const defaultIsAlive = pidExists;
+
+/** Is the process that owns this queued/running record alive? Records without an owner fall back to their pid. */
+export function isRunOwnerAlive(run: RunRecord): boolean {
+  if (run.owner) return ownerLiveness(run.owner) !== 'dead';
+  return run.status === 'running' && run.pid !== null && pidExists(run.pid);
 }
 
 /** Finishes deletions a crash interrupted (see deleteRun). */
@@ -74,10 +99,66 @@ async function removeTrash(home: string): Promise<void> {
   );
 }
 
+/** Temp files of atomic writes (`.<name>.<8 hex>.tmp`, steno's `.<name>.tmp`) left behind by killed writers. */
+const TEMP_FILE = /^\..+\.(?:[0-9a-f]{8}\.)?tmp$/;
+
+async function removeStaleTemps(dir: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((n) => TEMP_FILE.test(n))
+      .map(async (n) => {
+        const path = join(dir, n);
+        const s = await stat(path).catch(() => null);
+        if (s?.isFile() && now - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
+      }),
+  );
+}
+
+/** Removes stale temp files from the data folder and every run folder (start-up upkeep). */
+export async function cleanStaleTemps(home: string): Promise<void> {
+  const now = Date.now();
+  await removeStaleTemps(home, now);
+  const runs = await readdir(join(home, RUNS_DIR)).catch(() => [] as string[]);
+  for (let i = 0; i < runs.length; i += 32) {
+    await Promise.all(runs.slice(i, i + 32).filter((n) => !n.startsWith('.')).map((n) => removeStaleTemps(join(home, RUNS_DIR, n), now)));
+  }
+}
+
 function invalid(e: unknown, root: string): never {
   if (e instanceof ZodError) throw new StoreError('INVALID_INPUT', describeZodError(e, root), { cause: e });
   if (e instanceof TypeError) throw new StoreError('INVALID_INPUT', e.message, { cause: e });
   throw e;
+}
+
+/** ENOSPC / EDQUOT become a DISK_FULL StoreError naming what could not be written; other errors pass through. */
+function diskError(e: unknown, what: string): unknown {
+  if (isNodeError(e) && (e.code === 'ENOSPC' || e.code === 'EDQUOT')) {
+    return new StoreError('DISK_FULL', `the disk is full: could not write ${what} (${e.code})`, { cause: e });
+  }
+  return e;
+}
+
+function isDiskFull(e: unknown): boolean {
+  return e instanceof StoreError && e.code === 'DISK_FULL';
+}
+
+function runFileText(run: RunRecord): string {
+  const file: RunFile = { schemaVersion: SCHEMA_VERSION, run };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+function byCreation(a: RunRecord, b: RunRecord): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+async function statSignature(path: string): Promise<string | null> {
+  try {
+    const s = await stat(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return null;
+  }
 }
 
 export class RunStore {
@@ -91,38 +172,87 @@ export class RunStore {
   readonly adoptedRunIds: readonly string[];
 
   readonly #db: Low<DbData>;
+  readonly #rebuildDatasets: RebuildDatasets | undefined;
   readonly #byId = new Map<string, RunRecord>();
+  #datasets: DatasetIndexEntry[];
+  /** Runs whose index entry must be refreshed from their run.json at the next index write. */
   readonly #dirtyRuns = new Set<string>();
+  /** Changes to the index itself (datasets), applied to the freshly read index under the lock. */
+  readonly #mutators: ((data: DbData) => void)[] = [];
+  /** Stat signature of db.json as this process last read or wrote it (refresh skips an unchanged file). */
+  #indexSignature: string | null = null;
+  /** Patches that could not be written (disk full), retried until a write succeeds. */
+  readonly #unwritten = new Map<string, RunPatch>();
+  #repairTimer: NodeJS.Timeout | null = null;
+  readonly #notices: StoreNotice[] = [];
+  readonly #noticeListeners = new Set<(n: StoreNotice) => void>();
+  #upkeep: Promise<void> = Promise.resolve();
   #queued: Promise<void> | null = null;
   #chain: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(home: string, loaded: Awaited<ReturnType<typeof loadIndex>>) {
+  private constructor(home: string, loaded: Awaited<ReturnType<typeof loadIndex>>, rebuildDatasets: RebuildDatasets | undefined) {
     this.home = home;
     this.dbPath = join(home, DB_FILE);
     this.recovery = loaded.recovery;
     this.migration = loaded.migration;
     this.adoptedRunIds = loaded.adoptedRunIds;
+    this.#rebuildDatasets = rebuildDatasets;
     const adapter = new DataFile<DbData>(this.dbPath, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) });
     this.#db = new Low<DbData>(adapter, loaded.data);
     for (const run of loaded.data.runs) this.#byId.set(run.id, run);
+    this.#datasets = loaded.data.datasets;
+    if (loaded.recovery) this.#notice('index-rebuilt', loaded.recovery.message);
   }
 
-  /** Opens (creating if needed) the data folder `home`: reads, migrates or recovers db.json. */
+  /** Opens (creating if needed) the data folder `home`: reads, migrates or recovers db.json, reconciles dead owners. */
   static async open(home: string, options: OpenOptions = {}): Promise<RunStore> {
     if (typeof home !== 'string' || home.trim() === '') {
       throw new StoreError('INVALID_PATH', `data folder must be a non-empty path, got ${JSON.stringify(home)}`);
     }
     await mkdir(join(home, RUNS_DIR), { recursive: true });
+    await mkdir(join(home, LOCKS_DIR), { recursive: true });
     await removeTrash(home);
-    const loaded = await loadIndex(home, options.rebuildDatasets);
-    const store = new RunStore(home, loaded);
-    if (loaded.dirty) {
-      // Rebuilt or adopted runs already have run.json; migrated ones need theirs rewritten.
-      const rewrite = loaded.migration ? loaded.data.runs.map((r) => r.id) : [];
-      await store.#persist(rewrite);
-    }
+    const dbPath = join(home, DB_FILE);
+    // Loading may move a corrupt db.json aside and rebuild it: one process at a time.
+    const store = await withFileLock(dbPath, async () => {
+      const loaded = await loadIndex(home, options.rebuildDatasets);
+      const s = new RunStore(home, loaded, options.rebuildDatasets);
+      if (loaded.dirty) {
+        // Rebuilt or adopted runs already have run.json; migrated ones need theirs rewritten.
+        if (loaded.migration) {
+          for (const run of loaded.data.runs) await writeFileAtomic(join(runDirFor(home, run.id), RUN_FILE), runFileText(run));
+        }
+        await s.#db.write();
+      }
+      s.#indexSignature = await statSignature(dbPath);
+      return s;
+    });
+    store.#upkeep = cleanStaleTemps(home).catch(() => undefined);
+    if (options.reconcile !== false) await store.reconcile();
     return store;
+  }
+
+  /** What the store repaired or set aside since it opened (the UI shows them as dismissible banners). */
+  get notices(): readonly StoreNotice[] {
+    return this.#notices;
+  }
+
+  onNotice(listener: (n: StoreNotice) => void): () => void {
+    this.#noticeListeners.add(listener);
+    return () => this.#noticeListeners.delete(listener);
+  }
+
+  #notice(kind: StoreNotice['kind'], message: string): void {
+    const n: StoreNotice = { kind, message, time: new Date().toISOString() };
+    this.#notices.push(n);
+    for (const l of this.#noticeListeners) {
+      try {
+        l(n);
+      } catch {
+        /* a failing listener must not break the store */
+      }
+    }
   }
 
   async createRun(input: CreateRunInput): Promise<RunRecord> {
@@ -158,15 +288,25 @@ export class RunStore {
       summary: {},
       error: null,
       pid: null,
+      owner: parsed.owner ?? null,
     };
-    await mkdir(this.runDir(id, false), { recursive: true });
-    this.#db.data.runs.push(run);
-    this.#byId.set(id, run);
-    await this.#persist([id]);
+    const dir = runDirFor(this.home, id);
+    // A start that cannot be written leaves nothing behind: no folder, no index entry (no ghost `queued` run).
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFileAtomic(join(dir, RUN_FILE), runFileText(run));
+      this.#byId.set(id, run);
+      await this.#persist([id]);
+    } catch (e) {
+      this.#byId.delete(id);
+      this.#dirtyRuns.delete(id);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      throw diskError(e, `the new run's record in ${dir}`);
+    }
     return structuredClone(run);
   }
 
-  /** The run, or a StoreError('UNKNOWN_RUN'). Returns a copy: change runs through updateRun. */
+  /** The run (cached index entry), or a StoreError('UNKNOWN_RUN'). Returns a copy: change runs through updateRun. */
   getRun(id: string): RunRecord {
     return structuredClone(this.#get(id));
   }
@@ -176,112 +316,248 @@ export class RunStore {
     return run && structuredClone(run);
   }
 
+  /** The run as its run.json says now (the truth, newer than the index when another process just changed it). */
+  async readRun(id: string): Promise<RunRecord> {
+    this.#assertOpen();
+    this.#get(id);
+    try {
+      const run = await readRunFile(this.home, id);
+      this.#byId.set(id, run);
+      return structuredClone(run);
+    } catch (e) {
+      if (isNodeError(e) && e.code === 'ENOENT') {
+        this.#byId.delete(id);
+        throw new StoreError('UNKNOWN_RUN', `run ${id} was deleted (its folder is gone)`);
+      }
+      return this.getRun(id); // a damaged run.json: the index's copy (updateRun moves the file aside)
+    }
+  }
+
   /** All runs, oldest first, optionally only those with the given status(es). */
   listRuns(filter: { status?: RunStatus | readonly RunStatus[] } = {}): RunRecord[] {
     const wanted = filter.status === undefined ? null : new Set(Array.isArray(filter.status) ? filter.status : [filter.status]);
-    return this.#db.data.runs.filter((r) => !wanted || wanted.has(r.status)).map((r) => structuredClone(r));
+    return [...this.#byId.values()]
+      .filter((r) => !wanted || wanted.has(r.status))
+      .sort(byCreation)
+      .map((r) => structuredClone(r));
   }
 
   /**
-   * Changes a run. Besides the fields given: `updatedAt` is set; entering `running` sets
-   * `startedAt` (first time only) and clears `endedAt` and `error`; entering a terminal status sets
-   * `endedAt` and clears `pid` — unless the patch sets those fields itself.
+   * Changes a run: a read-modify-write of its run.json under the run's lock, then an index write. Besides the
+   * fields given: `updatedAt` is set; entering `running` sets `startedAt` (first time only) and clears `endedAt`
+   * and `error`; entering a terminal status sets `endedAt` and clears `pid` and `owner` — unless the patch sets
+   * those fields itself. When the disk is full the change is kept and retried until a write succeeds.
    */
   async updateRun(id: string, patch: RunPatch): Promise<RunRecord> {
     this.#assertOpen();
-    const run = this.#get(id);
-    let p;
+    this.#get(id);
+    let p: RunPatch;
     try {
       p = RunPatchSchema.parse(patch);
     } catch (e) {
       invalid(e, `updateRun(${id})`);
     }
-    const now = new Date().toISOString();
-    if (p.status !== undefined && p.status !== run.status) {
-      if (p.status === 'running' || p.status === 'queued') {
-        if (p.status === 'running') {
-          run.startedAt ??= now;
-          run.runningSince = now;
+    try {
+      const run = await this.#patchRunFile(id, p);
+      this.#unwritten.delete(id);
+      await this.#persist([id]);
+      return structuredClone(run);
+    } catch (e) {
+      const err = diskError(e, `runs/${id}/${RUN_FILE}`);
+      if (isDiskFull(err)) this.#keepUnwritten(id, p);
+      throw err;
+    }
+  }
+
+  async #patchRunFile(id: string, p: RunPatch): Promise<RunRecord> {
+    const path = join(runDirFor(this.home, id), RUN_FILE);
+    return withFileLock(this.#runLock(id), async () => {
+      let run: RunRecord;
+      try {
+        run = await readRunFile(this.home, id);
+      } catch (e) {
+        if (isNodeError(e) && e.code === 'ENOENT') {
+          this.#byId.delete(id);
+          this.#dirtyRuns.add(id);
+          void this.#persist([]).catch(() => undefined);
+          throw new StoreError('UNKNOWN_RUN', `run ${id} was deleted (its folder is gone)`);
         }
-        run.endedAt = null;
-        run.error = null;
-      } else if (TERMINAL_STATUSES.includes(p.status)) {
-        endSession(run, now);
-        run.endedAt = now;
-        run.pid = null;
+        // Damaged run.json: keep it aside, continue from the index's copy.
+        const aside = `${path}.corrupt-${fileTimestamp()}`;
+        await rename(path, aside).catch(() => undefined);
+        this.#notice('run-file-corrupt', `runs/${id}/${RUN_FILE} was damaged (${errorMessage(e)}); moved aside to ${aside} and rewritten from the index`);
+        run = structuredClone(this.#get(id));
+      }
+      applyPatch(run, p, new Date().toISOString());
+      await writeFileAtomic(path, runFileText(run));
+      this.#byId.set(id, run);
+      return run;
+    });
+  }
+
+  /** Remembers a patch the disk refused and retries it every second (and at close) until it is written. */
+  #keepUnwritten(id: string, p: RunPatch): void {
+    this.#unwritten.set(id, { ...this.#unwritten.get(id), ...p });
+    if (this.#repairTimer) return;
+    this.#repairTimer = setInterval(() => void this.#retryUnwritten(), REPAIR_INTERVAL_MS);
+    this.#repairTimer.unref();
+  }
+
+  async #retryUnwritten(): Promise<void> {
+    for (const [id, p] of [...this.#unwritten]) {
+      if (!this.#byId.has(id)) {
+        this.#unwritten.delete(id);
+        continue;
+      }
+      try {
+        await this.#patchRunFile(id, p);
+        this.#unwritten.delete(id);
+        await this.#persist([id]);
+        this.#notice('run-repaired', `run ${id}: a change the full disk refused is now written (status ${this.#byId.get(id)?.status})`);
+      } catch {
+        /* still full: try again later */
       }
     }
-    for (const [key, value] of Object.entries(p)) {
-      if (value !== undefined) (run as Record<string, unknown>)[key] = value;
+    if (this.#unwritten.size === 0 && this.#repairTimer) {
+      clearInterval(this.#repairTimer);
+      this.#repairTimer = null;
     }
-    run.updatedAt = now;
-    await this.#persist([id]);
-    return structuredClone(run);
+  }
+
+  /** Changes not yet on disk because it was full (the CLI says so before exiting). */
+  get unwrittenRuns(): string[] {
+    return [...this.#unwritten.keys()];
   }
 
   /**
-   * Removes a run from the index and deletes its folder. The folder is first renamed to a
-   * dot-prefixed trash name, so a crash midway never leaves a half-deleted run that a rebuild
-   * would bring back. Refuses a run whose training process is still alive.
+   * Removes a run from the index and deletes its folder. The folder is first renamed to a dot-prefixed trash
+   * name, so a crash midway never leaves a half-deleted run that a rebuild would bring back. Refuses a run whose
+   * owner process is alive (`isAlive` overrides the check: the app passes one after killing its own process).
    */
-  async deleteRun(id: string, isAlive: (pid: number) => boolean = defaultIsAlive): Promise<void> {
+  async deleteRun(id: string, isAlive: LivenessCheck = (r) => isRunOwnerAlive(r)): Promise<void> {
     this.#assertOpen();
-    const run = this.#get(id);
-    if (run.status === 'running' && run.pid !== null && isAlive(run.pid)) {
-      throw new StoreError('RUN_ACTIVE', `run ${id} is running (pid ${run.pid}); stop it before deleting it`);
-    }
-    const dir = this.runDir(id);
-    const trash = join(this.home, RUNS_DIR, `.trash-${id}-${Date.now().toString(36)}`);
-    let trashed = true;
-    try {
-      await rename(dir, trash);
-    } catch (e) {
-      if (!(isNodeError(e) && e.code === 'ENOENT')) throw e;
-      trashed = false;
-    }
-    this.#db.data.runs = this.#db.data.runs.filter((r) => r.id !== id);
-    this.#byId.delete(id);
-    this.#dirtyRuns.delete(id);
-    await this.#persist([]);
-    if (trashed) await rm(trash, { recursive: true, force: true });
+    this.#get(id);
+    await withFileLock(this.#runLock(id), async () => {
+      const run = await readRunFile(this.home, id).catch(() => this.#get(id));
+      if ((run.status === 'running' || run.status === 'queued') && isAlive(run)) {
+        const who = run.owner ? `${run.owner.kind === 'cli' ? 'a CLI process' : 'another PolicyLab app'} (pid ${run.owner.pid})` : `pid ${run.pid}`;
+        throw new StoreError('RUN_ACTIVE', `run ${id} is ${run.status} in ${who}; stop it before deleting it`);
+      }
+      const trash = join(this.home, RUNS_DIR, `.trash-${id}-${Date.now().toString(36)}`);
+      let trashed = true;
+      try {
+        await rename(this.runDir(id), trash);
+      } catch (e) {
+        if (!(isNodeError(e) && e.code === 'ENOENT')) throw e;
+        trashed = false;
+      }
+      this.#byId.delete(id);
+      this.#unwritten.delete(id);
+      await this.#persist([id]);
+      if (trashed) await rm(trash, { recursive: true, force: true });
+    });
   }
 
   /**
-   * Marks `running` runs whose training process is gone as `crashed` (run this on start-up).
-   * The step and metric summary are brought up to what the run's metric stream holds, so the
-   * last logged step is kept. Returns the runs it changed.
+   * Marks runs whose owner process is gone: `running` → `crashed` (step and summary brought up to what its metric
+   * stream holds, so the last logged step is kept), `queued` → `stopped`. Every process does this (CLI listings,
+   * `--resume`, the app). Runs owned by this process are left to it. Returns the runs it changed.
    */
-  async reconcile(isAlive: (pid: number) => boolean = defaultIsAlive): Promise<RunRecord[]> {
+  async reconcile(isAlive: LivenessCheck = (r) => isRunOwnerAlive(r)): Promise<RunRecord[]> {
     this.#assertOpen();
     const changed: RunRecord[] = [];
-    for (const run of this.#db.data.runs) {
-      if (run.status !== 'running' || (run.pid !== null && isAlive(run.pid))) continue;
-      const reader = new MetricReader(this.runDir(run.id));
+    for (const cached of this.listRuns({ status: ['running', 'queued'] })) {
+      if ((cached.owner && isCurrentProcess(cached.owner)) || isAlive(cached)) continue;
+      try {
+        const run = await withFileLock(this.#runLock(cached.id), async () => {
+          const current = await readRunFile(this.home, cached.id);
+          if (!(current.status === 'running' || current.status === 'queued') || isAlive(current)) return null;
+          return this.#markOrphaned(current);
+        });
+        if (run) {
+          this.#byId.set(run.id, run);
+          this.#dirtyRuns.add(run.id);
+          changed.push(run);
+        }
+      } catch {
+        // A run folder deleted or damaged meanwhile: the next index write prunes or reports it.
+      }
+    }
+    if (changed.length > 0) await this.#persist([]);
+    return changed.map((r) => structuredClone(r));
+  }
+
+  async #markOrphaned(run: RunRecord): Promise<RunRecord> {
+    const now = new Date().toISOString();
+    const who = run.owner ? `${run.owner.kind === 'cli' ? 'CLI' : 'app'} process (pid ${run.owner.pid})` : `training process${run.pid === null ? '' : ` (pid ${run.pid})`}`;
+    if (run.status === 'queued') {
+      run.status = 'stopped';
+      run.error = null;
+    } else {
       let lastStep = run.step;
       try {
-        const summary = await reader.summary();
+        const summary = await new MetricReader(this.runDir(run.id, false)).summary();
         for (const s of Object.values(summary)) lastStep = Math.max(lastStep, s.lastStep);
         if (Object.keys(summary).length > 0) run.summary = summary;
       } catch {
-        // An unreadable stream must not stop start-up; the record keeps its own step.
+        // An unreadable stream must not stop the listing; the record keeps its own step.
       }
-      const now = new Date().toISOString();
       run.status = 'crashed';
       run.step = Math.max(0, Math.floor(lastStep));
-      run.error = {
-        message:
-          `the training process${run.pid === null ? '' : ` (pid ${run.pid})`} exited without reporting; ` +
-          `marked crashed at step ${run.step}`,
-      };
-      run.pid = null;
+      run.error = { message: `the ${who} exited without reporting; marked crashed at step ${run.step}` };
       // The process died unseen: its session ends at the record's last update (its last sign of life).
       endSession(run, run.updatedAt);
-      run.endedAt = now;
-      run.updatedAt = now;
-      changed.push(run);
     }
-    if (changed.length > 0) await this.#persist(changed.map((r) => r.id));
-    return changed.map((r) => structuredClone(r));
+    run.pid = null;
+    run.owner = null;
+    run.endedAt = now;
+    run.updatedAt = now;
+    await writeFileAtomic(join(runDirFor(this.home, run.id), RUN_FILE), runFileText(run));
+    return run;
+  }
+
+  /**
+   * Re-reads db.json if another process changed it since this process last read or wrote it. Per run, the newer of
+   * the cached and the indexed record is kept (a change of ours not yet indexed is not undone). Returns what changed.
+   */
+  async refresh(): Promise<RefreshResult> {
+    this.#assertOpen();
+    const signature = await statSignature(this.dbPath);
+    if (signature === null || signature === this.#indexSignature) return { changed: [], removed: [] };
+    let data: DbData | null = null;
+    try {
+      const parsed = DbDataSchema.safeParse(JSON.parse(await readFile(this.dbPath, 'utf8')));
+      if (parsed.success) data = parsed.data;
+    } catch {
+      /* torn or damaged: the locked path below moves it aside and rebuilds */
+    }
+    if (!data) {
+      await this.#persist([]);
+      return this.refresh();
+    }
+    this.#indexSignature = signature;
+    return this.#absorb(data);
+  }
+
+  #absorb(data: DbData): RefreshResult {
+    const changed: RunRecord[] = [];
+    const seen = new Set<string>();
+    for (const disk of data.runs) {
+      seen.add(disk.id);
+      const cached = this.#byId.get(disk.id);
+      if (cached && (this.#dirtyRuns.has(disk.id) || cached.updatedAt > disk.updatedAt)) continue;
+      if (cached && cached.updatedAt === disk.updatedAt && JSON.stringify(cached) === JSON.stringify(disk)) continue;
+      this.#byId.set(disk.id, disk);
+      changed.push(structuredClone(disk));
+    }
+    const removed: string[] = [];
+    for (const id of [...this.#byId.keys()]) {
+      if (seen.has(id) || this.#dirtyRuns.has(id)) continue;
+      this.#byId.delete(id);
+      removed.push(id);
+    }
+    this.#datasets = data.datasets;
+    return { changed, removed };
   }
 
   /** The run's folder (`<home>/runs/<id>`); the run must exist. */
@@ -292,22 +568,25 @@ export class RunStore {
 
   /** The datasets index (copy). Its entries are defined by the preference-datasets code. */
   listDatasets(): DatasetIndexEntry[] {
-    return structuredClone(this.#db.data.datasets);
+    return structuredClone(this.#datasets);
   }
 
-  /** Replaces the datasets index through `fn` (validated; serialised with every other write). */
+  /** Replaces the datasets index through `fn`, applied to the index as it is on disk (under the index lock). */
   async updateDatasets(fn: (entries: DatasetIndexEntry[]) => DatasetIndexEntry[]): Promise<void> {
     this.#assertOpen();
-    const next = fn(structuredClone(this.#db.data.datasets));
-    try {
-      this.#db.data.datasets = next.map((e, i) => {
-        assertJsonValue(e, `datasets[${i}]`);
-        return DatasetIndexEntrySchema.parse(e);
-      });
-    } catch (e) {
-      invalid(e, 'datasets');
-    }
+    let failure: unknown = null;
+    this.#mutators.push((data) => {
+      try {
+        data.datasets = fn(structuredClone(data.datasets)).map((e, i) => {
+          assertJsonValue(e, `datasets[${i}]`);
+          return DatasetIndexEntrySchema.parse(e);
+        });
+      } catch (e) {
+        failure = e;
+      }
+    });
     await this.#persist([]);
+    if (failure) invalid(failure, 'datasets');
   }
 
   /** Resolves when every change made so far is on disk. */
@@ -316,10 +595,18 @@ export class RunStore {
     await this.#chain;
   }
 
-  /** Flushes and refuses further changes. */
+  /** Flushes (one last try for changes a full disk refused) and refuses further changes. */
   async close(): Promise<void> {
+    if (this.#unwritten.size > 0) await this.#retryUnwritten();
+    if (this.#repairTimer) clearInterval(this.#repairTimer);
+    this.#repairTimer = null;
     await this.flush();
+    await this.#upkeep;
     this.#closed = true;
+  }
+
+  #runLock(id: string): string {
+    return join(this.home, LOCKS_DIR, id);
   }
 
   #get(id: string): RunRecord {
@@ -345,43 +632,73 @@ export class RunStore {
     return write;
   }
 
+  /** One index write: under the index lock, re-read db.json, refresh our runs' entries from run.json, write. */
   async #writeNow(): Promise<void> {
     this.#queued = null; // changes from here on need another write
-    const runs = [...this.#dirtyRuns].flatMap((id) => {
-      const r = this.#byId.get(id);
-      return r ? [r] : [];
-    });
+    const ids = [...this.#dirtyRuns];
     this.#dirtyRuns.clear();
+    const mutators = this.#mutators.splice(0);
     try {
-      // Serialise run.json bodies now, so they match the db.json snapshot taken by write().
-      const bodies = runs.map((run) => {
-        const file: RunFile = { schemaVersion: SCHEMA_VERSION, run };
-        return { id: run.id, text: `${JSON.stringify(file, null, 2)}\n` };
+      await withFileLock(this.dbPath, async () => {
+        const loaded = await loadIndex(this.home, this.#rebuildDatasets);
+        if (loaded.recovery) this.#notice('index-rebuilt', loaded.recovery.message);
+        if (loaded.prunedRunIds.length > 0) {
+          this.#notice('index-pruned', `removed ${loaded.prunedRunIds.length} index entr${loaded.prunedRunIds.length === 1 ? 'y' : 'ies'} whose run folder is gone (${loaded.prunedRunIds.join(', ')})`);
+        }
+        const data = loaded.data;
+        const at = new Map(data.runs.map((r, i) => [r.id, i] as const));
+        for (const id of ids) {
+          let run: RunRecord | null;
+          try {
+            run = await readRunFile(this.home, id);
+          } catch (e) {
+            run = isNodeError(e) && e.code === 'ENOENT' ? null : (this.#byId.get(id) ?? null);
+          }
+          const i = at.get(id);
+          if (run && i !== undefined) data.runs[i] = run;
+          else if (run) data.runs.push(run);
+          else if (i !== undefined) data.runs[i] = null as unknown as RunRecord;
+        }
+        data.runs = data.runs.filter(Boolean).sort(byCreation);
+        for (const m of mutators) m(data);
+        this.#db.data = data;
+        await this.#db.write();
+        this.#indexSignature = await statSignature(this.dbPath);
+        this.#absorb(data);
       });
-      await this.#db.write();
-      for (let i = 0; i < bodies.length; i += 32) {
-        await Promise.all(
-          bodies.slice(i, i + 32).map(async ({ id, text }) => {
-            if (!this.#byId.has(id)) return; // deleted meanwhile
-            try {
-              await writeFileAtomic(join(runDirFor(this.home, id), RUN_FILE), text);
-            } catch (e) {
-              // The folder is gone (deleted while this write was queued): nothing to describe.
-              if (!(isNodeError(e) && e.code === 'ENOENT')) throw e;
-            }
-          }),
-        );
-      }
     } catch (e) {
-      for (const r of runs) if (this.#byId.has(r.id)) this.#dirtyRuns.add(r.id);
-      throw e;
+      for (const id of ids) this.#dirtyRuns.add(id);
+      throw diskError(e, DB_FILE);
     }
   }
 }
 
+/** Applies a validated patch to a record in place (the status transitions documented on updateRun). */
+function applyPatch(run: RunRecord, p: RunPatch, now: string): void {
+  if (p.status !== undefined && p.status !== run.status) {
+    if (p.status === 'running' || p.status === 'queued') {
+      if (p.status === 'running') {
+        run.startedAt ??= now;
+        run.runningSince = now;
+      }
+      run.endedAt = null;
+      run.error = null;
+    } else if (TERMINAL_STATUSES.includes(p.status)) {
+      endSession(run, now);
+      run.endedAt = now;
+      run.pid = null;
+      run.owner = null;
+    }
+  }
+  for (const [key, value] of Object.entries(p)) {
+    if (value !== undefined) (run as Record<string, unknown>)[key] = value;
+  }
+  run.updatedAt = now;
+}
+
 /**
- * Milliseconds a run has spent running in ended sessions. Records from before `activeMs` existed count
- * startedAt → endedAt (what they showed then, paused time included).
+ * Milliseconds a run has spent running in sessions that have ended (a stop → resume gap is not counted). Records
+ * from before `activeMs` existed count startedAt → endedAt (what they showed then, paused time included).
  */
 export function activeMsOf(run: Pick<RunRecord, 'activeMs' | 'startedAt' | 'endedAt'>): number {
   if (run.activeMs !== undefined) return run.activeMs;

@@ -10,7 +10,11 @@ export type StoreErrorCode =
   | 'NEWER_SCHEMA'
   | 'CLOSED'
   | 'RUN_ACTIVE'
-  | 'CORRUPT';
+  | 'CORRUPT'
+  /** Another process holds a data-folder lock for too long. */
+  | 'LOCKED'
+  /** The disk is full (ENOSPC) or the quota is exceeded. */
+  | 'DISK_FULL';
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';

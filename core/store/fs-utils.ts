@@ -117,3 +117,22 @@ export function assertJsonValue(value: unknown, where: string, seen = new Set<ob
   }
   seen.delete(value);
 }
+
+/** Byte offset just past the last complete line of a file (0 when missing): where a tail of a JSONL file starts. */
+export async function lineAlignedSize(path: string): Promise<number> {
+  const size = await stat(path).then((s) => s.size, () => 0);
+  if (size === 0) return 0;
+  const fh = await open(path, 'r');
+  try {
+    const chunk = Buffer.alloc(Math.min(size, 64 * 1024));
+    for (let end = size; end > 0; end -= chunk.length) {
+      const start = Math.max(0, end - chunk.length);
+      const { bytesRead } = await fh.read(chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, bytesRead).lastIndexOf(10);
+      if (nl >= 0) return start + nl + 1;
+    }
+    return 0;
+  } finally {
+    await fh.close();
+  }
+}

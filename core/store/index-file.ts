@@ -51,6 +51,8 @@ export interface LoadedIndex {
   migration: StoreMigration | null;
   /** Run folders with a valid run.json that the index did not list (a crash between the two writes). */
   adoptedRunIds: string[];
+  /** Index entries whose run folder no longer exists (deleted by hand or by a crash), dropped from `data`. */
+  prunedRunIds: string[];
   /** True when db.json on disk differs from `data` and must be written. */
   dirty: boolean;
 }
@@ -92,15 +94,19 @@ export async function loadIndex(home: string, rebuildDatasets?: RebuildDatasets)
     migration = { from: migrated.from, to: SCHEMA_VERSION, applied: migrated.applied, backupPath };
   }
 
-  const adoptedRunIds = await adoptOrphans(home, data);
-  return { data, recovery: null, migration, adoptedRunIds, dirty: migration !== null || adoptedRunIds.length > 0 };
+  const folders = new Set(await runFolderNames(home));
+  const prunedRunIds = data.runs.filter((r) => !folders.has(r.id)).map((r) => r.id);
+  if (prunedRunIds.length > 0) data.runs = data.runs.filter((r) => folders.has(r.id));
+  const adoptedRunIds = await adoptOrphans(home, data, folders);
+  const dirty = migration !== null || adoptedRunIds.length > 0 || prunedRunIds.length > 0;
+  return { data, recovery: null, migration, adoptedRunIds, prunedRunIds, dirty };
 }
 
 async function fresh(home: string, rebuildDatasets?: RebuildDatasets): Promise<LoadedIndex> {
   const dirs = await runFolderNames(home);
   if (dirs.length > 0) return recover(home, 'missing', `${DB_FILE} does not exist`, rebuildDatasets);
   const data: DbData = { schemaVersion: SCHEMA_VERSION, runs: [], datasets: [] };
-  return { data, recovery: null, migration: null, adoptedRunIds: [], dirty: true };
+  return { data, recovery: null, migration: null, adoptedRunIds: [], prunedRunIds: [], dirty: true };
 }
 
 async function recover(
@@ -142,6 +148,7 @@ async function recover(
     recovery: { reason, detail, movedTo, rebuiltRuns: runs.length, skipped, message },
     migration: null,
     adoptedRunIds: [],
+    prunedRunIds: [],
     dirty: true,
   };
 }
@@ -193,9 +200,9 @@ export async function scanRunFolders(
   return { runs, skipped };
 }
 
-async function adoptOrphans(home: string, data: DbData): Promise<string[]> {
+async function adoptOrphans(home: string, data: DbData, folders: Set<string>): Promise<string[]> {
   const known = new Set(data.runs.map((r) => r.id));
-  const orphans = (await runFolderNames(home)).filter((id) => !known.has(id));
+  const orphans = [...folders].filter((id) => !known.has(id));
   if (orphans.length === 0) return [];
   const { runs } = await scanRunFolders(home, orphans);
   data.runs.push(...runs);

@@ -7,7 +7,23 @@
  *   export.ts       CSV / JSON export
  *   home.ts         where the data folder is
  */
-export { activeMsOf, defaultIsAlive, type OpenOptions, RunStore, runDirFor } from './db.js';
+export {
+  activeMsOf,
+  cleanStaleTemps,
+  defaultIsAlive,
+  isRunOwnerAlive,
+  type LivenessCheck,
+  LOCKS_DIR,
+  type OpenOptions,
+  type RefreshResult,
+  RunStore,
+  runDirFor,
+  type StoreNotice,
+} from './db.js';
+export { currentOwner, isCurrentProcess, ownerLiveness, pidExists, processStartTime, type Liveness } from './liveness.js';
+export { lockStats, withFileLock } from './lock.js';
+export { lineAlignedSize } from './fs-utils.js';
+export { type SetAside, setAsideForRestart } from './restart.js';
 export { defaultHome, resolveHome, type ResolveHomeOptions } from './home.js';
 export { isRunId, newRunId, RUN_ID_PATTERN } from './ids.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
@@ -27,6 +43,8 @@ export {
   RunFileSchema,
   type RunPatch,
   RunPatchSchema,
+  type RunOwner,
+  RunOwnerSchema,
   type RunRecord,
   RunRecordSchema,
   type RunStatus,

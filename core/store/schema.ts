@@ -37,6 +37,19 @@ export const MetricSummarySchema = z.object({
 });
 export type MetricSummary = z.infer<typeof MetricSummarySchema>;
 
+/**
+ * The process that owns a run's record while it is queued or running: the CLI process training it, or the app
+ * whose RunManager trains it in a child process. `startTime` tells a live owner from a reused pid (liveness.ts).
+ */
+export const RunOwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  /** Opaque process start time (Linux: clock ticks since boot from /proc/<pid>/stat); null where unknown. */
+  startTime: z.string().nullable(),
+  host: z.string(),
+  kind: z.enum(['cli', 'app']),
+});
+export type RunOwner = z.infer<typeof RunOwnerSchema>;
+
 export const RunErrorSchema = z.object({ message: z.string(), stack: z.string().optional() });
 export type RunError = z.infer<typeof RunErrorSchema>;
 
@@ -78,6 +91,8 @@ export const RunRecordSchema = z.object({
   error: RunErrorSchema.nullable(),
   /** Process id of the training process while running; the reconcile step checks it is still alive. */
   pid: z.number().int().positive().nullable(),
+  /** Who owns the record while queued/running (absent in records from before multi-process folders). */
+  owner: RunOwnerSchema.nullable().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -109,6 +124,7 @@ export const CreateRunInputSchema = z.strictObject({
   notes: z.string().optional(),
   backend: RunBackendSchema.nullable().optional(),
   totalSteps: count.nullable().optional(),
+  owner: RunOwnerSchema.nullable().optional(),
 });
 export type CreateRunInput = z.input<typeof CreateRunInputSchema>;
 
@@ -127,6 +143,7 @@ export const RunPatchSchema = z.strictObject({
   summary: z.record(z.string(), MetricSummarySchema).optional(),
   error: RunErrorSchema.nullable().optional(),
   pid: z.number().int().positive().nullable().optional(),
+  owner: RunOwnerSchema.nullable().optional(),
 });
 export type RunPatch = z.input<typeof RunPatchSchema>;
 

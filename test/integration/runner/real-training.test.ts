@@ -2,6 +2,8 @@
  * The RunManager with the real training process (worker.ts → trainRun, PPO on CartPole, tfjs backend of this
  * machine): start, stream, finish, stop with checkpoint, exact-resume continuity, and a killed process.
  */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckpointInfo, MetricsQueryResult, RunInfo, SystemInfo } from '../../../core/api/contract.js';
 import { openAppBackend, type AppBackend } from '../../../core/runner/service.js';
@@ -79,14 +81,27 @@ describe('real training processes', () => {
   it('marks a training process killed from outside as crashed', async () => {
     const run = await startPpo(1_000_000, 'killed');
     await log.wait('run:metrics', (m) => m.id === run.id);
+    const metricsFile = join(backend.store.runDir(run.id), 'metrics.jsonl');
+    while (!existsSync(metricsFile) || statSync(metricsFile).size === 0) await new Promise((r) => setTimeout(r, 20));
     const pid = backend.store.getRun(run.id).pid;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
     const crashed = await log.status(run.id, 'crashed');
     expect(crashed.error).toMatch(/the training process was killed by SIGKILL without reporting/);
-    // A crashed run resumes from its last checkpoint, or starts over when it has none.
-    await call(backend, 'runs:resume', { id: run.id });
+    // No checkpoint yet: a plain resume is refused (never a silent restart); restart: true starts from step 0 and
+    // keeps the earlier metrics aside.
+    const dir = backend.store.runDir(run.id);
+    const before = readFileSync(metricsFile, 'utf8');
+    expect(before.length).toBeGreaterThan(0);
+    const hadCheckpoint = (await call<CheckpointInfo[]>(backend, 'checkpoints:list', { id: run.id })).length > 0;
+    if (!hadCheckpoint) await expect(call(backend, 'runs:resume', { id: run.id })).rejects.toThrow(/no intact checkpoint.*kept aside/);
+    await call(backend, 'runs:resume', { id: run.id, restart: !hadCheckpoint });
     await log.wait('run:metrics', (m) => m.id === run.id && log.of('run:status', run.id).at(-1)?.status === 'running');
+    if (!hadCheckpoint) {
+      const aside = readdirSync(dir).filter((n) => n.startsWith('metrics.jsonl.before-restart-'));
+      expect(aside).toHaveLength(1);
+      expect(readFileSync(join(dir, aside[0]), 'utf8')).toBe(before);
+    }
     await call(backend, 'runs:stop', { id: run.id });
     await log.wait('run:status', (r) => r.id === run.id && r.status === 'stopped');
   });

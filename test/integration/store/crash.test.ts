@@ -89,7 +89,7 @@ describe('a training process killed with SIGKILL', () => {
     }
 
     // The index: the store process survived, and a fresh open sees a valid db.json.
-    const reopened = await RunStore.open(home);
+    const reopened = await RunStore.open(home, { reconcile: false });
     expect(reopened.recovery).toBeNull();
     expect(reopened.getRun(run.id).status).toBe('running');
     const changed = await reopened.reconcile();

@@ -95,7 +95,8 @@ describe('RunStore', () => {
     expect(resumed.startedAt).toBe(running.startedAt);
     expect(resumed.endedAt).toBeNull();
     expect(resumed.error).toBeNull();
-    const reopened = await RunStore.open(home);
+    // Reopened without the liveness pass (pid 4343 is not a live process here).
+    const reopened = await RunStore.open(home, { reconcile: false });
     expect(reopened.getRun(id)).toEqual(resumed);
   });
 
@@ -174,7 +175,7 @@ describe('RunStore', () => {
     w.append(256, { 'train/policyLoss': 0.5 });
     w.append(512, { 'train/policyLoss': -0.25 });
     await w.close();
-    const changed = await store.reconcile((pid) => pid === 222);
+    const changed = await store.reconcile((run) => run.pid === 222 || run.status === 'queued');
     expect(changed.map((r) => r.id)).toEqual([dead.id]);
     const r = store.getRun(dead.id);
     expect(r).toMatchObject({ status: 'crashed', step: 512, pid: null });
@@ -206,7 +207,7 @@ describe('RunStore', () => {
     const db = readDb(home);
     db.runs = [];
     writeFileSync(join(home, 'db.json'), JSON.stringify(db));
-    const reopened = await RunStore.open(home);
+    const reopened = await RunStore.open(home, { reconcile: false });
     expect(reopened.recovery).toBeNull();
     expect(reopened.adoptedRunIds).toEqual([run.id]);
     expect(reopened.getRun(run.id)).toEqual(run);

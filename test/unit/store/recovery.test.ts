@@ -119,6 +119,7 @@ describe('schema migrations', () => {
     const v1 = { schemaVersion: 1, runs: [v1Run, { ...v1Run, id: 'lx0abc124-abcdefgh', status: 'failed', error: 'boom', backend: null }] };
     writeFileSync(join(home, 'db.json'), JSON.stringify(v1));
     mkdirSync(join(home, 'runs', v1Run.id), { recursive: true });
+    mkdirSync(join(home, 'runs', 'lx0abc124-abcdefgh'), { recursive: true });
 
     const store = await RunStore.open(home);
     expect(store.recovery).toBeNull();
