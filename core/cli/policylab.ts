@@ -29,6 +29,7 @@ function buildProgram(): Command {
     .option('--total-steps <n>', "environment steps to train for (default: the preset's)")
     .option('--preset <name>', "hyperparameter preset (default: the env's own, when there is one; 'none' for the plain defaults)")
     .option('--resume <runId>', 'continue a stopped run from its latest checkpoint')
+    .option('--restart', 'with --resume: start a run with no intact checkpoint over from step 0 (earlier metrics kept aside)')
     .option('--name <name>', 'run name (default algo-env-sSEED)')
     .option('--tags <a,b>', 'comma-separated tags')
     .option('--notes <text>', 'free-form notes')

@@ -33,7 +33,8 @@ export function formatRunsTable(runs: readonly RunRecord[]): string {
 export async function runsCommand(opts: { home?: string; json: boolean }): Promise<void> {
   const store = await RunStore.open(opts.home ?? resolveHome());
   try {
-    if (store.recovery) process.stderr.write(`note: ${JSON.stringify(store.recovery)}\n`);
+    // What the store repaired at open (index rebuilt, dead owners marked crashed) is said in one line each.
+    for (const n of store.notices) process.stderr.write(`note: ${n.message}\n`);
     const runs = store.listRuns();
     console.log(opts.json ? JSON.stringify(runs, null, 2) : formatRunsTable(runs));
   } finally {

@@ -8,7 +8,7 @@
 import { ALGO_IDS, algoSpec, resolveConfig, type AlgoId } from '../algos/registry.js';
 import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
-import { readMetricSummary, resolveHome, RunStore, type RunRecord } from '../store/index.js';
+import { currentOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
 import { flagLabel, parseConfigFlags } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
@@ -20,6 +20,8 @@ export interface TrainCliOptions {
   totalSteps?: string;
   preset?: string;
   resume?: string;
+  /** With --resume: start a run that has no intact checkpoint over from step 0 (earlier metrics kept aside). */
+  restart?: boolean;
   name?: string;
   tags?: string;
   notes?: string;
@@ -28,7 +30,7 @@ export interface TrainCliOptions {
 }
 
 /** The train command's own flags (config flags come from the algorithm's schema). */
-export const TRAIN_FLAGS = ['--algo', '--env', '--seed', '--total-steps', '--preset', '--resume', '--name', '--tags', '--notes', '--home', '--no-progress'];
+export const TRAIN_FLAGS = ['--algo', '--env', '--seed', '--total-steps', '--preset', '--resume', '--restart', '--name', '--tags', '--notes', '--home', '--no-progress'];
 
 export class UsageError extends Error {}
 
@@ -51,16 +53,33 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
     for (const [flag, v] of [['--algo', opts.algo], ['--env', opts.env], ['--preset', opts.preset], ['--seed', opts.seed]] as const) {
       if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --resume (the run keeps its own)`);
     }
-    const record = store.findRun(opts.resume);
-    if (!record) throw new UsageError(`no run ${JSON.stringify(opts.resume)} in ${store.home}; \`policylab runs\` lists them`);
-    if (record.status === 'running') throw new UsageError(`run ${record.id} is already running (pid ${record.pid ?? '?'})`);
+    if (!store.findRun(opts.resume)) throw new UsageError(`no run ${JSON.stringify(opts.resume)} in ${store.home}; \`policylab runs\` lists them`);
+    // run.json, not the index: another process may have just changed it. Dead owners were reconciled at open.
+    let record = await store.readRun(opts.resume);
+    if (record.status === 'running' || record.status === 'queued') {
+      const who = record.owner ? `${record.owner.kind === 'cli' ? 'a CLI process' : 'the PolicyLab app'} (pid ${record.owner.pid})` : `pid ${record.pid ?? '?'}`;
+      throw new UsageError(`run ${record.id} is ${record.status} in ${who}, which is alive; stop it there first`);
+    }
     const totalSteps = opts.totalSteps ? parseInteger('--total-steps', opts.totalSteps, 1) : (record.totalSteps ?? 0);
     if (totalSteps < 1) throw new UsageError(`run ${record.id} has no planned total steps; pass --total-steps`);
     if (record.status === 'finished' && totalSteps <= record.step) {
       throw new UsageError(`run ${record.id} already finished at step ${record.step}; pass a larger --total-steps to continue it`);
     }
+    if ((await listCheckpoints(store.runDir(record.id))).length === 0) {
+      if (!opts.restart) {
+        throw new UsageError(
+          `run ${record.id} has no intact checkpoint to resume from (it stopped at step ${record.step} before its first one); ` +
+            'pass --restart to start it over from step 0 (its earlier metrics are kept aside, not deleted)',
+        );
+      }
+      const aside = await setAsideForRestart(store.runDir(record.id));
+      record = await store.updateRun(record.id, { step: 0, summary: {}, episodes: 0 });
+      console.log(`restarting run ${record.id} from step 0${aside.metrics ? `; earlier metrics kept in ${aside.metrics}` : ''}`);
+      return { record, resume: false, totalSteps, preset: null };
+    }
     return { record, resume: true, totalSteps, preset: null };
   }
+  if (opts.restart) throw new UsageError('--restart only applies with --resume <runId>');
   if (!opts.algo) throw new UsageError(`--algo is required (one of ${ALGO_IDS.join(', ')})`);
   if (!opts.env) throw new UsageError(`--env is required (one of ${ENV_IDS.join(', ')})`);
   const spec = algoSpec(opts.algo);
@@ -74,6 +93,7 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
     label: flagLabel,
   });
   const record = await store.createRun({
+    owner: currentOwner('cli'),
     name: opts.name,
     algo: opts.algo,
     env: opts.env,
@@ -90,10 +110,14 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
 export async function trainCommand(opts: TrainCliOptions, configTokens: readonly string[]): Promise<number> {
   const home = opts.home ?? resolveHome();
   const store = await RunStore.open(home);
+  for (const n of store.notices) process.stderr.write(`note: ${n.message}\n`);
   try {
     return await trainWithStore(store, opts, configTokens);
   } finally {
     await store.close();
+    for (const id of store.unwrittenRuns) {
+      process.stderr.write(`error: the disk is full: run ${id}'s final status could not be written; it will show as crashed (resumable) once space is freed\n`);
+    }
   }
 }
 
@@ -132,6 +156,7 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
       endedAt: null,
       error: null,
       pid: process.pid,
+      owner: currentOwner('cli'),
       totalSteps,
     });
     const result: TrainResult = await trainRun({
@@ -176,7 +201,11 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
     display.stop();
     await storeWrite;
     const e = error instanceof Error ? error : new Error(String(error));
-    await store.updateRun(id, { status: 'failed', error: { message: e.message, stack: e.stack }, endedAt: new Date().toISOString(), pid: null });
+    // A full disk can refuse this write too: the store keeps retrying it until close (then the next open marks
+    // the run crashed, resumable), so the training error still reaches the user.
+    await store
+      .updateRun(id, { status: 'failed', error: { message: e.message, stack: e.stack }, endedAt: new Date().toISOString(), pid: null })
+      .catch(() => undefined);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);

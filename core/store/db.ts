@@ -203,6 +203,7 @@ export class RunStore {
     for (const run of loaded.data.runs) this.#byId.set(run.id, run);
     this.#datasets = loaded.data.datasets;
     if (loaded.recovery) this.#notice('index-rebuilt', loaded.recovery.message);
+    this.#noticePruned(loaded.prunedRunIds);
   }
 
   /** Opens (creating if needed) the data folder `home`: reads, migrates or recovers db.json, reconciles dead owners. */
@@ -253,6 +254,11 @@ export class RunStore {
         /* a failing listener must not break the store */
       }
     }
+  }
+
+  #noticePruned(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.#notice('index-pruned', `removed ${ids.length} index entr${ids.length === 1 ? 'y' : 'ies'} whose run folder is gone (${ids.join(', ')})`);
   }
 
   async createRun(input: CreateRunInput): Promise<RunRecord> {
@@ -642,9 +648,7 @@ export class RunStore {
       await withFileLock(this.dbPath, async () => {
         const loaded = await loadIndex(this.home, this.#rebuildDatasets);
         if (loaded.recovery) this.#notice('index-rebuilt', loaded.recovery.message);
-        if (loaded.prunedRunIds.length > 0) {
-          this.#notice('index-pruned', `removed ${loaded.prunedRunIds.length} index entr${loaded.prunedRunIds.length === 1 ? 'y' : 'ies'} whose run folder is gone (${loaded.prunedRunIds.join(', ')})`);
-        }
+        this.#noticePruned(loaded.prunedRunIds);
         const data = loaded.data;
         const at = new Map(data.runs.map((r, i) => [r.id, i] as const));
         for (const id of ids) {
