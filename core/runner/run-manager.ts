@@ -119,7 +119,11 @@ export class RunManager {
       },
       ...(options.folderPollMs !== undefined ? { pollMs: options.folderPollMs } : {}),
     });
-    this.store.onNotice((n) => this.#emit({ event: 'system:notice', payload: { ...n } }));
+    this.store.onNotice((n) => {
+      this.#emit({ event: 'system:notice', payload: { kind: n.kind, message: n.message, time: n.time } });
+      const repaired = n.runId ? this.store.findRun(n.runId) : undefined;
+      if (repaired) this.#emitStatus(repaired);
+    });
   }
 
   get maxConcurrent(): number {

@@ -58,6 +58,8 @@ export interface StoreNotice {
   kind: 'index-rebuilt' | 'index-pruned' | 'run-file-corrupt' | 'run-repaired';
   message: string;
   time: string;
+  /** The run concerned, for run-file-corrupt and run-repaired. */
+  runId?: string;
 }
 
 /** What changed on disk since the last refresh (runs other processes created, changed or deleted). */
@@ -244,8 +246,8 @@ export class RunStore {
     return () => this.#noticeListeners.delete(listener);
   }
 
-  #notice(kind: StoreNotice['kind'], message: string): void {
-    const n: StoreNotice = { kind, message, time: new Date().toISOString() };
+  #notice(kind: StoreNotice['kind'], message: string, runId?: string): void {
+    const n: StoreNotice = { kind, message, time: new Date().toISOString(), ...(runId ? { runId } : {}) };
     this.#notices.push(n);
     for (const l of this.#noticeListeners) {
       try {
@@ -391,7 +393,7 @@ export class RunStore {
         // Damaged run.json: keep it aside, continue from the index's copy.
         const aside = `${path}.corrupt-${fileTimestamp()}`;
         await rename(path, aside).catch(() => undefined);
-        this.#notice('run-file-corrupt', `runs/${id}/${RUN_FILE} was damaged (${errorMessage(e)}); moved aside to ${aside} and rewritten from the index`);
+        this.#notice('run-file-corrupt', `runs/${id}/${RUN_FILE} was damaged (${errorMessage(e)}); moved aside to ${aside} and rewritten from the index`, id);
         run = structuredClone(this.#get(id));
       }
       applyPatch(run, p, new Date().toISOString());
@@ -419,7 +421,7 @@ export class RunStore {
         await this.#patchRunFile(id, p);
         this.#unwritten.delete(id);
         await this.#persist([id]);
-        this.#notice('run-repaired', `run ${id}: a change the full disk refused is now written (status ${this.#byId.get(id)?.status})`);
+        this.#notice('run-repaired', `run ${id}: a change the full disk refused is now written (status ${this.#byId.get(id)?.status})`, id);
       } catch {
         /* still full: try again later */
       }
