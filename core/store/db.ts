@@ -183,6 +183,8 @@ export class RunStore {
   readonly #mutators: ((data: DbData) => void)[] = [];
   /** Stat signature of db.json as this process last read or wrote it (refresh skips an unchanged file). */
   #indexSignature: string | null = null;
+  /** Other processes' changes absorbed during this process's own index writes, reported by the next refresh(). */
+  #unreported: RefreshResult = { changed: [], removed: [] };
   /** Patches that could not be written (disk full), retried until a write succeeds. */
   readonly #unwritten = new Map<string, RunPatch>();
   #repairTimer: NodeJS.Timeout | null = null;
@@ -531,7 +533,7 @@ export class RunStore {
   async refresh(): Promise<RefreshResult> {
     this.#assertOpen();
     const signature = await statSignature(this.dbPath);
-    if (signature === null || signature === this.#indexSignature) return { changed: [], removed: [] };
+    if (signature === null || signature === this.#indexSignature) return this.#takeUnreported({ changed: [], removed: [] });
     let data: DbData | null = null;
     try {
       const parsed = DbDataSchema.safeParse(JSON.parse(await readFile(this.dbPath, 'utf8')));
@@ -544,7 +546,22 @@ export class RunStore {
       return this.refresh();
     }
     this.#indexSignature = signature;
-    return this.#absorb(data);
+    return this.#takeUnreported(this.#absorb(data));
+  }
+
+  /** `fresh` plus what earlier index writes absorbed, latest record per run, each change reported once. */
+  #takeUnreported(fresh: RefreshResult): RefreshResult {
+    const { changed, removed } = this.#unreported;
+    this.#unreported = { changed: [], removed: [] };
+    if (changed.length === 0 && removed.length === 0) return fresh;
+    const byId = new Map<string, RunRecord>();
+    for (const r of [...changed, ...fresh.changed]) byId.set(r.id, r);
+    const gone = new Set([...removed, ...fresh.removed]);
+    for (const id of gone) byId.delete(id);
+    return {
+      changed: [...byId.values()].filter((r) => this.#byId.has(r.id)),
+      removed: [...gone].filter((id) => !this.#byId.has(id)),
+    };
   }
 
   #absorb(data: DbData): RefreshResult {
@@ -670,7 +687,9 @@ export class RunStore {
         this.#db.data = data;
         await this.#db.write();
         this.#indexSignature = await statSignature(this.dbPath);
-        this.#absorb(data);
+        const absorbed = this.#absorb(data);
+        this.#unreported.changed.push(...absorbed.changed);
+        this.#unreported.removed.push(...absorbed.removed);
       });
     } catch (e) {
       for (const id of ids) this.#dirtyRuns.add(id);

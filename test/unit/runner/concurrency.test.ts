@@ -33,3 +33,36 @@ describe('RunManager concurrency', () => {
     for (const r of runs) if (r.id !== first.id) await call(backend, 'runs:stop', { id: r.id });
   });
 });
+
+describe('the queue is visible and its width settable', () => {
+  it('queued runs carry their position and why they wait; raising the limit starts them', async () => {
+    const { home, cleanup } = tempHome();
+    const backend = await openFake(home, { maxConcurrent: 1 });
+    cleanups.push(cleanup, () => backend.close());
+    const log = new EventLog(backend);
+    const runs = await call<RunInfo[]>(backend, 'runs:start', { algo: 'fake', env: 'CartPole-v1', seeds: [1, 2, 3], totalSteps: 1_000_000 });
+    await log.wait('run:metrics', (m) => m.id === runs[0].id, 20_000);
+    const [, second, third] = runs.map((r) => backend.manager.info(r.id));
+    expect(second.queue).toEqual({ position: 1, reason: 'waiting for a free slot: 1 of 1 run at once in use' });
+    expect(third.queue).toEqual({ position: 2, reason: 'waiting for a free slot: 1 of 1 run at once in use, 1 queued ahead' });
+    expect((await call<{ maxConcurrent: number }>(backend, 'system:info')).maxConcurrent).toBe(1);
+
+    const info = await call<{ maxConcurrent: number }>(backend, 'system:settings', { maxConcurrent: 3 });
+    expect(info.maxConcurrent).toBe(3);
+    await log.wait('run:metrics', (m) => m.id === third.id, 20_000);
+    expect(backend.manager.list().filter((r) => r.status === 'running')).toHaveLength(3);
+    expect(backend.manager.info(third.id).queue).toBeUndefined();
+    const bad = await backend.invoke('system:settings', { maxConcurrent: 0 });
+    expect(bad.ok).toBe(false);
+    for (const r of runs) await call(backend, 'runs:stop', { id: r.id });
+  });
+
+  it('POLICYLAB_MAX_RUNS sets the default; a bad value names the variable', async () => {
+    const { concurrencyFromEnv } = await import('../../../core/runner/run-manager.js');
+    expect(concurrencyFromEnv({ POLICYLAB_MAX_RUNS: '3' })).toBe(3);
+    expect(concurrencyFromEnv({})).toBeUndefined();
+    for (const bad of ['0', '1.5', '0x10', 'many', '65']) {
+      expect(() => concurrencyFromEnv({ POLICYLAB_MAX_RUNS: bad })).toThrow(/POLICYLAB_MAX_RUNS must be an integer in \[1, 64\]/);
+    }
+  });
+});
