@@ -82,14 +82,18 @@ function buildProgram(): Command {
     .description('serve the app in a browser (127.0.0.1, per-launch token)')
     .option('--port <n>', 'port (default: any free one)')
     .option('--token <token>', 'access token (default: random)')
+    .option('--max-runs <n>', 'runs that train at once; more wait in the queue (default: POLICYLAB_MAX_RUNS or cores − 1, at most 4)')
     .option('--home <dir>', 'data folder')
-    .action(async (opts: { port?: string; token?: string; home?: string }) => {
+    .action(async (opts: { port?: string; token?: string; home?: string; maxRuns?: string }) => {
       const { startServer } = (await import('../host/server.js')) as {
-        startServer(o: { home?: string; port?: number; token?: string }): Promise<{ url: string; token: string; close(): Promise<void> }>;
+        startServer(o: { home?: string; port?: number; token?: string; maxConcurrent?: number }): Promise<{ url: string; token: string; close(): Promise<void> }>;
       };
+      if (opts.maxRuns !== undefined && !/^[1-9][0-9]*$/.test(opts.maxRuns)) throw new UsageError(`--max-runs must be an integer in [1, 64], got ${JSON.stringify(opts.maxRuns)}`);
+      const maxConcurrent = opts.maxRuns === undefined ? undefined : Number(opts.maxRuns);
+      if (maxConcurrent !== undefined && maxConcurrent > 64) throw new UsageError(`--max-runs must be an integer in [1, 64], got ${opts.maxRuns}`);
       const port = opts.port === undefined ? undefined : Number(opts.port);
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be an integer in [0, 65535], got ${opts.port}`);
-      const server = await startServer({ home: opts.home, port, token: opts.token });
+      const server = await startServer({ home: opts.home, port, token: opts.token, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
       console.log(`PolicyLab is serving at ${server.url}\n(Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {

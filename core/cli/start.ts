@@ -48,6 +48,11 @@ async function startBrowserMode(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+// `npm start -- --max-runs <n>`: runs that train at once, for the Electron app and browser mode alike (through the
+// environment variable the run manager reads, so a bad value is refused there with its name).
+const maxRunsAt = process.argv.indexOf('--max-runs');
+if (maxRunsAt >= 0) process.env.POLICYLAB_MAX_RUNS = process.argv[maxRunsAt + 1] ?? '(missing)';
+
 const electron = electronBinary();
 if ('path' in electron && process.env.POLICYLAB_BROWSER !== '1') {
   await startElectron(electron.path);
