@@ -8,7 +8,7 @@
 import { ALGO_IDS, algoSpec, resolveConfig, type AlgoId } from '../algos/registry.js';
 import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
-import { currentOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
+import { currentOwner, describeOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
 import { flagLabel, parseConfigFlags } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
@@ -57,8 +57,7 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
     // run.json, not the index: another process may have just changed it. Dead owners were reconciled at open.
     let record = await store.readRun(opts.resume);
     if (record.status === 'running' || record.status === 'queued') {
-      const who = record.owner ? `${record.owner.kind === 'cli' ? 'a CLI process' : 'the PolicyLab app'} (pid ${record.owner.pid})` : `pid ${record.pid ?? '?'}`;
-      throw new UsageError(`run ${record.id} is ${record.status} in ${who}, which is alive; stop it there first`);
+      throw new UsageError(`run ${record.id} is ${record.status} in ${describeOwner(record)}, which is alive; stop it there first`);
     }
     const totalSteps = opts.totalSteps ? parseInteger('--total-steps', opts.totalSteps, 1) : (record.totalSteps ?? 0);
     if (totalSteps < 1) throw new UsageError(`run ${record.id} has no planned total steps; pass --total-steps`);

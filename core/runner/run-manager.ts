@@ -9,6 +9,7 @@ import type { ApiEvent, RunInfo } from '../api/contract.js';
 import { ApiFailure } from '../api/contract.js';
 import {
   currentOwner,
+  describeOwner,
   ensureOverviews,
   isCurrentProcess,
   isRunOwnerAlive,
@@ -290,8 +291,7 @@ export class RunManager {
         this.#emitStatus(record);
         return this.#info(record);
       }
-      const who = owner ? `another PolicyLab app (pid ${owner.pid})` : `process ${record.pid}`;
-      throw new ApiFailure('conflict', `run ${id} is trained by ${who}; stop it there`);
+      throw new ApiFailure('conflict', `run ${id} is trained by ${describeOwner(record)}; stop it there`);
     }
     throw new ApiFailure('conflict', `run ${id} is ${record.status}, not running; nothing to stop`);
   }
@@ -315,8 +315,7 @@ export class RunManager {
     let record = await this.#read(id);
     if (record.status === 'running' || record.status === 'queued') {
       if (isRunOwnerAlive(record)) {
-        const who = record.owner?.kind === 'cli' ? `a CLI process (pid ${record.owner.pid})` : `another process (pid ${record.owner?.pid ?? record.pid})`;
-        throw new ApiFailure('conflict', `run ${id} is being trained by ${who}; stop it before resuming it here`);
+        throw new ApiFailure('conflict', `run ${id} is being trained by ${describeOwner(record)}; stop it before resuming it here`);
       }
       await this.store.reconcile();
       record = this.#get(id);

@@ -26,7 +26,7 @@ import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { assertJsonValue, fileTimestamp, writeFileAtomic } from './fs-utils.js';
 import { assertRunId, newRunId } from './ids.js';
 import { DB_FILE, loadIndex, type RebuildDatasets, readRunFile, RUN_FILE, RUNS_DIR, type StoreMigration, type StoreRecovery } from './index-file.js';
-import { isCurrentProcess, ownerLiveness, pidExists } from './liveness.js';
+import { describeOwner, isCurrentProcess, ownerLiveness, pidExists } from './liveness.js';
 import { withFileLock } from './lock.js';
 import { MetricReader } from './metric-reader.js';
 import {
@@ -450,8 +450,7 @@ export class RunStore {
     await withFileLock(this.#runLock(id), async () => {
       const run = await readRunFile(this.home, id).catch(() => this.#get(id));
       if ((run.status === 'running' || run.status === 'queued') && isAlive(run)) {
-        const who = run.owner ? `${run.owner.kind === 'cli' ? 'a CLI process' : 'another PolicyLab app'} (pid ${run.owner.pid})` : `pid ${run.pid}`;
-        throw new StoreError('RUN_ACTIVE', `run ${id} is ${run.status} in ${who}; stop it before deleting it`);
+        throw new StoreError('RUN_ACTIVE', `run ${id} is ${run.status} in ${describeOwner(run)}; stop it before deleting it`);
       }
       const trash = join(this.home, RUNS_DIR, `.trash-${id}-${Date.now().toString(36)}`);
       let trashed = true;

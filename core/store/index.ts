@@ -20,7 +20,7 @@ export {
   runDirFor,
   type StoreNotice,
 } from './db.js';
-export { currentOwner, isCurrentProcess, ownerLiveness, pidExists, processStartTime, type Liveness } from './liveness.js';
+export { currentOwner, describeOwner, isCurrentProcess, ownerLiveness, pidExists, processStartTime, type Liveness } from './liveness.js';
 export { lockStats, withFileLock } from './lock.js';
 export { lineAlignedSize } from './fs-utils.js';
 export { type SetAside, setAsideForRestart } from './restart.js';

@@ -58,3 +58,9 @@ export function isCurrentProcess(owner: RunOwner): boolean {
   const me = currentOwner(owner.kind);
   return owner.pid === me.pid && owner.host === me.host && owner.startTime === me.startTime;
 }
+
+/** Who holds a queued/running record, in words: `a CLI process (pid 123)`, `a PolicyLab app (pid 45)`. */
+export function describeOwner(run: { owner?: RunOwner | null; pid: number | null }): string {
+  if (run.owner) return `${run.owner.kind === 'cli' ? 'a CLI process' : 'a PolicyLab app'} (pid ${run.owner.pid})`;
+  return `a training process (pid ${run.pid ?? '?'})`;
+}
