@@ -17,7 +17,7 @@
  *   marks runs whose owner is gone `crashed` (running) or `stopped` (queued) — in any process, so a killed CLI
  *   run is resumable from the CLI without opening the app, and a reused pid does not keep it "running".
  */
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
@@ -29,6 +29,8 @@ import { DB_FILE, loadIndex, type RebuildDatasets, readRunFile, RUN_FILE, RUNS_D
 import { describeOwner, isCurrentProcess, ownerLiveness, pidExists } from './liveness.js';
 import { withFileLock } from './lock.js';
 import { MetricReader } from './metric-reader.js';
+import { applyPatch, byCreation, endSession, runFileText } from './run-record.js';
+import { cleanStaleTemps, removeTrash } from './upkeep.js';
 import {
   CreateRunInputSchema,
   type CreateRunInput,
@@ -37,13 +39,10 @@ import {
   type DbData,
   DbDataSchema,
   describeZodError,
-  type RunFile,
   type RunPatch,
   RunPatchSchema,
   type RunRecord,
   type RunStatus,
-  SCHEMA_VERSION,
-  TERMINAL_STATUSES,
 } from './schema.js';
 
 export interface OpenOptions {
@@ -73,8 +72,6 @@ export type LivenessCheck = (run: RunRecord) => boolean;
 
 /** Folder of the inter-process lock directories (one per run, plus the index's beside db.json). */
 export const LOCKS_DIR = 'locks';
-/** A temp file older than this was left by a killed writer (a live write renames its temp within milliseconds). */
-const STALE_TEMP_MS = 60_000;
 /** A write that failed for lack of space is retried this often until it succeeds (see #unwritten). */
 const REPAIR_INTERVAL_MS = 1_000;
 
@@ -93,40 +90,6 @@ export function isRunOwnerAlive(run: RunRecord): boolean {
   return run.status === 'running' && run.pid !== null && pidExists(run.pid);
 }
 
-/** Finishes deletions a crash interrupted (see deleteRun). */
-async function removeTrash(home: string): Promise<void> {
-  const entries = await readdir(join(home, RUNS_DIR));
-  await Promise.all(
-    entries.filter((n) => n.startsWith('.trash-')).map((n) => rm(join(home, RUNS_DIR, n), { recursive: true, force: true })),
-  );
-}
-
-/** Temp files of atomic writes (`.<name>.<8 hex>.tmp`, steno's `.<name>.tmp`) left behind by killed writers. */
-const TEMP_FILE = /^\..+\.(?:[0-9a-f]{8}\.)?tmp$/;
-
-async function removeStaleTemps(dir: string, now: number): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
-    names
-      .filter((n) => TEMP_FILE.test(n))
-      .map(async (n) => {
-        const path = join(dir, n);
-        const s = await stat(path).catch(() => null);
-        if (s?.isFile() && now - s.mtimeMs > STALE_TEMP_MS) await rm(path, { force: true }).catch(() => undefined);
-      }),
-  );
-}
-
-/** Removes stale temp files from the data folder and every run folder (start-up upkeep). */
-export async function cleanStaleTemps(home: string): Promise<void> {
-  const now = Date.now();
-  await removeStaleTemps(home, now);
-  const runs = await readdir(join(home, RUNS_DIR)).catch(() => [] as string[]);
-  for (let i = 0; i < runs.length; i += 32) {
-    await Promise.all(runs.slice(i, i + 32).filter((n) => !n.startsWith('.')).map((n) => removeStaleTemps(join(home, RUNS_DIR, n), now)));
-  }
-}
-
 function invalid(e: unknown, root: string): never {
   if (e instanceof ZodError) throw new StoreError('INVALID_INPUT', describeZodError(e, root), { cause: e });
   if (e instanceof TypeError) throw new StoreError('INVALID_INPUT', e.message, { cause: e });
@@ -143,15 +106,6 @@ function diskError(e: unknown, what: string): unknown {
 
 function isDiskFull(e: unknown): boolean {
   return e instanceof StoreError && e.code === 'DISK_FULL';
-}
-
-function runFileText(run: RunRecord): string {
-  const file: RunFile = { schemaVersion: SCHEMA_VERSION, run };
-  return `${JSON.stringify(file, null, 2)}\n`;
-}
-
-function byCreation(a: RunRecord, b: RunRecord): number {
-  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
 
 async function statSignature(path: string): Promise<string | null> {
@@ -695,45 +649,4 @@ export class RunStore {
       throw diskError(e, DB_FILE);
     }
   }
-}
-
-/** Applies a validated patch to a record in place (the status transitions documented on updateRun). */
-function applyPatch(run: RunRecord, p: RunPatch, now: string): void {
-  if (p.status !== undefined && p.status !== run.status) {
-    if (p.status === 'running' || p.status === 'queued') {
-      if (p.status === 'running') {
-        run.startedAt ??= now;
-        run.runningSince = now;
-      }
-      run.endedAt = null;
-      run.error = null;
-    } else if (TERMINAL_STATUSES.includes(p.status)) {
-      endSession(run, now);
-      run.endedAt = now;
-      run.pid = null;
-      run.owner = null;
-    }
-  }
-  for (const [key, value] of Object.entries(p)) {
-    if (value !== undefined) (run as Record<string, unknown>)[key] = value;
-  }
-  run.updatedAt = now;
-}
-
-/**
- * Milliseconds a run has spent running in sessions that have ended (a stop → resume gap is not counted). Records
- * from before `activeMs` existed count startedAt → endedAt (what they showed then, paused time included).
- */
-export function activeMsOf(run: Pick<RunRecord, 'activeMs' | 'startedAt' | 'endedAt'>): number {
-  if (run.activeMs !== undefined) return run.activeMs;
-  if (!run.startedAt || !run.endedAt) return 0;
-  return Math.max(0, Date.parse(run.endedAt) - Date.parse(run.startedAt));
-}
-
-/** Closes the run's current running session at `end` (ISO time), adding its length to activeMs. */
-function endSession(run: RunRecord, end: string): void {
-  const since = run.runningSince ?? null;
-  const ms = activeMsOf(run) + (since ? Math.max(0, Date.parse(end) - Date.parse(since)) : 0);
-  run.activeMs = Math.round(ms);
-  run.runningSince = null;
 }

@@ -7,9 +7,9 @@
  *   export.ts       CSV / JSON export
  *   home.ts         where the data folder is
  */
+export { activeMsOf } from './run-record.js';
+export { cleanStaleTemps } from './upkeep.js';
 export {
-  activeMsOf,
-  cleanStaleTemps,
   defaultIsAlive,
   isRunOwnerAlive,
   type LivenessCheck,
