@@ -15,6 +15,7 @@ import {
   isRunOwnerAlive,
   listCheckpoints,
   MetricReader,
+  processStartTime,
   type RunPatch,
   type RunRecord,
   type RunStore,
@@ -528,7 +529,7 @@ export class RunManager {
           this.#pump();
         }),
     );
-    await this.#update(id, { status: 'running', ...(proc.pid ? { pid: proc.pid } : {}) });
+    await this.#update(id, { status: 'running', ...(proc.pid ? { pid: proc.pid, pidStartTime: processStartTime(proc.pid) } : {}) });
   }
 
   #persistProgress(id: string, proc: TrainingProcess): void {

@@ -26,7 +26,7 @@ import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { assertJsonValue, fileTimestamp, writeFileAtomic } from './fs-utils.js';
 import { assertRunId, newRunId } from './ids.js';
 import { DB_FILE, loadIndex, type RebuildDatasets, readRunFile, RUN_FILE, RUNS_DIR, type StoreMigration, type StoreRecovery } from './index-file.js';
-import { describeOwner, isCurrentProcess, ownerLiveness, pidExists } from './liveness.js';
+import { describeOwner, isCurrentProcess, ownerLiveness, pidExists, processStartTime } from './liveness.js';
 import { withFileLock } from './lock.js';
 import { MetricReader } from './metric-reader.js';
 import { applyPatch, byCreation, endSession, runFileText } from './run-record.js';
@@ -86,7 +86,13 @@ export const defaultIsAlive = pidExists;
 
 /** Is the process that owns this queued/running record alive? Records without an owner fall back to their pid. */
 export function isRunOwnerAlive(run: RunRecord): boolean {
-  if (run.owner) return ownerLiveness(run.owner) !== 'dead';
+  if (run.owner && ownerLiveness(run.owner) !== 'dead') return true;
+  // The app died but its child may still be saving its last checkpoint (it stops when its parent goes): the run
+  // is not crashed until that process, identified by pid and start time, is gone too.
+  if (run.owner && run.pid !== null && run.pid !== run.owner.pid && run.pidStartTime) {
+    return pidExists(run.pid) && processStartTime(run.pid) === run.pidStartTime;
+  }
+  if (run.owner) return false;
   return run.status === 'running' && run.pid !== null && pidExists(run.pid);
 }
 
@@ -473,6 +479,7 @@ export class RunStore {
     }
     run.pid = null;
     run.owner = null;
+    run.pidStartTime = null;
     run.endedAt = now;
     run.updatedAt = now;
     await writeFileAtomic(join(runDirFor(this.home, run.id), RUN_FILE), runFileText(run));

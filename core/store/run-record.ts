@@ -25,6 +25,7 @@ export function applyPatch(run: RunRecord, p: RunPatch, now: string): void {
       run.endedAt = now;
       run.pid = null;
       run.owner = null;
+      run.pidStartTime = null;
     }
   }
   for (const [key, value] of Object.entries(p)) {

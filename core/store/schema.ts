@@ -93,6 +93,8 @@ export const RunRecordSchema = z.object({
   pid: z.number().int().positive().nullable(),
   /** Who owns the record while queued/running (absent in records from before multi-process folders). */
   owner: RunOwnerSchema.nullable().optional(),
+  /** Start time of the training process `pid` when it is not the owner (the app's child), as liveness.ts reads it. */
+  pidStartTime: z.string().nullable().optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -144,6 +146,7 @@ export const RunPatchSchema = z.strictObject({
   error: RunErrorSchema.nullable().optional(),
   pid: z.number().int().positive().nullable().optional(),
   owner: RunOwnerSchema.nullable().optional(),
+  pidStartTime: z.string().nullable().optional(),
 });
 export type RunPatch = z.input<typeof RunPatchSchema>;
 

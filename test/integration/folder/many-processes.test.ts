@@ -165,3 +165,51 @@ describe('leftovers', () => {
     expect(reopened.notices.some((n) => n.kind === 'index-pruned' && n.message.includes(gone.id))).toBe(true);
   });
 });
+
+describe('the app killed while its child trains', () => {
+  it('the run stays running while the orphaned child saves its checkpoint, then is crashed and resumable from the CLI', async () => {
+    const home = tempHome();
+    const script = new URL('./fixtures/app-host.ts', import.meta.url).pathname;
+    const app = spawn(process.execPath, ['--import', 'tsx', script, home], { cwd: new URL('../../..', import.meta.url).pathname });
+    let out = '';
+    app.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const id = await until('the app to start its run', () => out.trim().split('\n')[0]);
+    const running = await until('a checkpoint while running', () => {
+      const r = runFile(home, id);
+      const ckpts = join(home, 'runs', id, 'checkpoints');
+      return r.status === 'running' && r.pid && existsSync(ckpts) && readdirSync(ckpts).some((n) => /^\d+$/.test(n)) ? r : null;
+    });
+    expect(running.owner?.pid).toBe(app.pid);
+    expect(running.pidStartTime).toBeTruthy();
+    app.kill('SIGKILL');
+    await new Promise((r) => app.on('exit', r));
+
+    // The child notices its parent is gone, saves a checkpoint and exits; until then the run is not crashed.
+    const childAlive = (() => {
+      try {
+        process.kill(running.pid!, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    if (childAlive) {
+      const s = await RunStore.open(home);
+      expect(s.getRun(id).status).toBe('running');
+      await s.close();
+    }
+    await until('the child to exit', () => {
+      try {
+        process.kill(running.pid!, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const listed = await cliDone(home, ['runs', '--json']);
+    expect((JSON.parse(listed.stdout) as RunRecord[])[0]).toMatchObject({ id, status: 'crashed' });
+    const resumed = await cliDone(home, ['train', '--resume', id, '--total-steps', String(runFile(home, id).step + 256), '--no-progress']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/resuming from step/);
+  });
+});
