@@ -153,9 +153,10 @@ export function resolveConfig(
 ): ResolvedConfig {
   const s = algoSpec(algo);
   let preset: string | null;
-  if (options.preset === undefined) preset = env in s.presets ? env : null;
+  // Own keys only: `in` would accept inherited names such as __proto__ or toString as presets.
+  if (options.preset === undefined) preset = Object.hasOwn(s.presets, env) ? env : null;
   else if (options.preset === 'none') preset = null;
-  else if (options.preset in s.presets) preset = options.preset;
+  else if (Object.hasOwn(s.presets, options.preset)) preset = options.preset;
   else {
     const names = Object.keys(s.presets);
     throw new Error(`${s.title} has no preset ${JSON.stringify(options.preset)}; presets: ${[...names, 'none'].join(', ')}`);

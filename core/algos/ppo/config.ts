@@ -37,7 +37,17 @@ export const ppoConfigSchema = z
       .describe("Stop the update's epochs early when the approximate KL of the last minibatch exceeds this; null: never stop early."),
     ...runFields(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A minibatch needs at least one sample: more minibatches than samples would train on empty batches.
+    if (c.numMinibatches > c.numEnvs * c.numSteps) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['numMinibatches'],
+        message: `must be ≤ numEnvs · numSteps = ${c.numEnvs} · ${c.numSteps} = ${c.numEnvs * c.numSteps} (samples per rollout)`,
+      });
+    }
+  });
 
 export type PpoConfig = z.output<typeof ppoConfigSchema>;
 
