@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['core/**/*.ts', 'electron/**/*.ts', 'test/**/*.ts', '*.config.*', '.ci/**'],
+    files: ['core/**/*.ts', 'electron/**/*.ts', 'test/**/*.ts', 'bin/**/*.mjs', 'scripts/**/*.mjs', '*.config.*', '.ci/**'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

@@ -41,6 +41,11 @@ function kindsOf(field: FieldSchema): Set<string> {
   return kinds;
 }
 
+/** `42`, `-3`: what an integer flag accepts. */
+export const DECIMAL_INTEGER = /^-?[0-9]+$/;
+/** `3e-4`, `0.5`, `-1`, `.5`: what a number flag accepts (no hex, binary, Infinity or surrounding spaces). */
+export const DECIMAL_NUMBER = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$/;
+
 /** Converts one flag's text to the field's type (validation of ranges is left to the schema). */
 export function convertFlagValue(flag: string, field: FieldSchema, raw: string | true): unknown {
   const kinds = kindsOf(field);
@@ -55,17 +60,21 @@ export function convertFlagValue(flag: string, field: FieldSchema, raw: string |
     if (['false', '0', 'no', 'off'].includes(text)) return false;
     throw new Error(`${flag} expects true or false, got ${JSON.stringify(raw)}`);
   }
-  if (kinds.has('number') || kinds.has('integer')) {
-    const v = Number(text);
-    if (text === '' || !Number.isFinite(v)) {
-      throw new Error(`${flag} expects a number${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
+  if (kinds.has('integer') && !kinds.has('number')) {
+    // Decimal digits only: Number() would also take 0x10, 1e3, 0b1 and ' 16'.
+    if (!DECIMAL_INTEGER.test(raw)) throw new Error(`${flag} expects a decimal integer${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
+    return Number(raw);
+  }
+  if (kinds.has('number')) {
+    if (!DECIMAL_NUMBER.test(raw)) {
+      throw new Error(`${flag} expects a decimal number${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
     }
-    return v;
+    return Number(raw);
   }
   if (kinds.has('array')) {
     const parts = text.replace(/^\[|\]$/g, '').split(/[,\s]+/).filter(Boolean);
     const values = parts.map(Number);
-    if (parts.length === 0 || values.some((v) => !Number.isFinite(v))) {
+    if (parts.length === 0 || parts.some((p) => !DECIMAL_NUMBER.test(p))) {
       throw new Error(`${flag} expects comma-separated numbers (e.g. 64,64), got ${JSON.stringify(raw)}`);
     }
     return values;

@@ -10,7 +10,7 @@ import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
 import { currentOwner, describeOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
-import { flagLabel, parseConfigFlags } from './config-flags.js';
+import { DECIMAL_INTEGER, flagLabel, parseConfigFlags } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface TrainCliOptions {
@@ -34,9 +34,33 @@ export const TRAIN_FLAGS = ['--algo', '--env', '--seed', '--total-steps', '--pre
 
 export class UsageError extends Error {}
 
-function parseInteger(flag: string, text: string, min: number): number {
+/** A second SIGINT sooner than this after the first is the same keypress relayed by npm or a shell, not a second one. */
+export const DUPLICATE_SIGINT_MS = 500;
+
+/**
+ * Ctrl-C handling: the first interrupt stops cleanly (checkpoint), a later one quits at once. One that arrives within
+ * DUPLICATE_SIGINT_MS of the first is the same Ctrl-C again — the terminal signals the whole process group and npm
+ * (or a shell) relays it to this process too — and is ignored.
+ */
+export function interruptHandler(on: { stop: () => void; quit: () => void }, now: () => number = Date.now): () => void {
+  let first: number | null = null;
+  return () => {
+    const t = now();
+    if (first === null) {
+      first = t;
+      on.stop();
+    } else if (t - first >= DUPLICATE_SIGINT_MS) {
+      on.quit();
+    }
+  };
+}
+
+/** A decimal integer flag in [min, 2^53 − 1] (no 0x10, 1e3 or 1e30: what was typed is what is used). */
+export function parseInteger(flag: string, text: string, min: number): number {
+  if (!DECIMAL_INTEGER.test(text)) throw new UsageError(`${flag} must be a decimal integer ≥ ${min}, got ${JSON.stringify(text)}`);
   const v = Number(text);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got ${JSON.stringify(text)}`);
+  if (v < min) throw new UsageError(`${flag} must be ≥ ${min}, got ${text}`);
+  if (!Number.isSafeInteger(v)) throw new UsageError(`${flag} must be ≤ ${Number.MAX_SAFE_INTEGER}, got ${text}`);
   return v;
 }
 
@@ -83,6 +107,9 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
   if (!opts.env) throw new UsageError(`--env is required (one of ${ENV_IDS.join(', ')})`);
   const spec = algoSpec(opts.algo);
   if (!isEnvId(opts.env)) throw new UsageError(`unknown env ${JSON.stringify(opts.env)}; valid: ${ENV_IDS.join(', ')}`);
+  if (opts.preset !== undefined && opts.preset !== 'none' && !Object.hasOwn(spec.presets, opts.preset)) {
+    throw new UsageError(`--preset must be one of ${[...Object.keys(spec.presets), 'none'].join(', ')} for ${spec.title}, got ${JSON.stringify(opts.preset)}`);
+  }
   const seed = opts.seed === undefined ? 1 : parseInteger('--seed', opts.seed, 0);
   const overrides = parseConfigFlags(configTokens, spec.configSchema, spec.title, TRAIN_FLAGS);
   const resolved = resolveConfig(opts.algo, opts.env, {
@@ -131,16 +158,13 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
   );
 
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = (): void => {
-    interrupts++;
-    if (interrupts === 1) {
-      process.stderr.write('\nstopping: finishing this iteration and saving a checkpoint (Ctrl-C again to quit at once)\n');
+  const onSigint = interruptHandler({
+    stop: () => {
+      process.stderr.write('\nstopping: finishing this iteration and saving a checkpoint — press Ctrl-C again to quit now\n');
       controller.abort();
-    } else {
-      process.exit(130);
-    }
-  };
+    },
+    quit: () => process.exit(130),
+  });
   process.on('SIGINT', onSigint);
   const display = new ProgressDisplay(opts.progress);
   let lastStoreWrite = 0;

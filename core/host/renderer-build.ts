@@ -6,10 +6,17 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root when running from sources (core/host → ../..); null in a packaged build. */
+/**
+ * The repository root when running from sources: core/host → ../.., or dist/core/host → ../../.. when the CLI runs
+ * compiled inside a checkout (bin/policylab.mjs); null in a packaged build (no vite.config.ts beside it).
+ */
 export function sourceRoot(): string | null {
-  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  return existsSync(join(root, 'vite.config.ts')) && existsSync(join(root, 'renderer', 'index.html')) ? root : null;
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    const root = resolve(here, up);
+    if (existsSync(join(root, 'vite.config.ts')) && existsSync(join(root, 'renderer', 'index.html'))) return root;
+  }
+  return null;
 }
 
 function newestMtime(path: string): number {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listCheckpoints, RunStore } from '../../../core/store/index.js';
 
-const CLI = join(process.cwd(), 'core/cli/policylab.ts');
+const CLI = join(process.cwd(), 'bin/policylab.mjs');
 const homes: string[] = [];
 afterAll(() => homes.forEach((h) => rmSync(h, { recursive: true, force: true })));
 
@@ -21,7 +21,7 @@ function newHome(): string {
 }
 
 function cli(home: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, POLICYLAB_HOME: home },
     encoding: 'utf8',
     timeout: 120_000,
@@ -52,7 +52,7 @@ describe('policylab train: flag validation', () => {
     expect(a.code).toBe(2);
     expect(a.stderr).toContain('--clip-coef must be < 1, got 1.5');
     const b = cli(home, ['train', '--algo', 'a2c', '--env', 'CartPole-v1', '--lr', 'fast']);
-    expect(b.stderr).toContain('--lr expects a number, got "fast"');
+    expect(b.stderr).toContain('--lr expects a decimal number, got "fast"');
     const c = cli(home, ['train', '--algo', 'ppo', '--env', 'Pong-v5']);
     expect(c.stderr).toMatch(/unknown env "Pong-v5"; valid: CartPole-v1/);
     const d = cli(home, ['train', '--env', 'CartPole-v1']);
@@ -60,6 +60,31 @@ describe('policylab train: flag validation', () => {
     // Nothing was recorded for rejected commands.
     expect(JSON.parse(cli(home, ['runs', '--json']).stdout)).toEqual([]);
   });
+});
+
+describe('usage errors exit 2 and name the flag', () => {
+  const cases: [string[], RegExp][] = [
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '1e30'], /--total-steps must be a decimal integer ≥ 1, got "1e30"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '9007199254740993'], /--total-steps must be ≤ 9007199254740991, got 9007199254740993/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', '0x10'], /--seed must be a decimal integer ≥ 0, got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs', '0x10'], /--num-envs expects a decimal integer, got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--lr', '0x10'], /--lr expects a decimal number, got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--preset', '__proto__'], /--preset must be one of CartPole-v1, .*none for PPO, got "__proto__"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-minibatches', '100000'], /--num-minibatches: must be ≤ numEnvs · numSteps = 8 · 32 = 256/],
+    [['train', '--resume', 'nosuch-run'], /no run "nosuch-run"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--restart'], /--restart only applies with --resume/],
+    [['export', '--format', 'xml', '--out', 'x', 'a'], /--format must be csv or json, got "xml"/],
+    [['serve', '--max-runs', '0'], /--max-runs must be an integer in \[1, 64\], got "0"/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), () => {
+      const home = newHome();
+      const r = cli(home, args);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/createRun|Too big|at .*\.ts:\d+/);
+    });
+  }
 });
 
 describe('policylab train → runs → export', () => {

@@ -1,9 +1,9 @@
-/** Runs the real CLI (core/cli/policylab.ts, in-process TypeScript loader) on a data folder, as a user would. */
+/** Runs the real CLI (bin/policylab.mjs, as `npm run train` does) on a data folder, as a user would. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../../../core/cli/policylab.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../../bin/policylab.mjs', import.meta.url));
 
 export interface CliRun {
   child: ChildProcess;
@@ -13,7 +13,7 @@ export interface CliRun {
 }
 
 export function cli(home: string, args: string[], options: { detached?: boolean } = {}): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], {
+  const child = spawn(process.execPath, [ENTRY, ...args], {
     cwd: REPO,
     env: { ...process.env, POLICYLAB_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],
