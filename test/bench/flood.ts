@@ -82,7 +82,7 @@ export async function bench(): Promise<void> {
     hog.on('close', (code, reason) => (closed = ` (closed by the server: ${code} ${reason.toString()})`));
     for (let i = 0; i < 6000; i++) hog.send(JSON.stringify({ id: i, channel: 'runs:list' }));
     await new Promise((r) => setTimeout(r, 3000));
-    console.log(`flood: server RSS ${before.toFixed(0)} → ${rssMb(server.pid!).toFixed(0)} MB while a non-reading client sent 6,000 requests to an empty data folder${closed}; the issue measured +190 MB per 6,000 requests before backpressure, on a folder with runs)`);
+    console.log(`flood: server RSS ${before.toFixed(0)} → ${rssMb(server.pid!).toFixed(0)} MB while a non-reading client sent 6,000 requests to an empty data folder${closed}; the issue measured +190 MB per 6,000 requests before backpressure, on a folder with runs`);
     hog.terminate();
   } finally {
     server.kill('SIGINT');
