@@ -48,6 +48,8 @@ export class Collector {
   readonly #envActions: Float32Array | Int32Array;
   readonly #logProbs: Float32Array;
   readonly #rowScratch: Float32Array;
+  /** Rows of copies that may update the observation statistics (see #observe). */
+  readonly #obsScratch: Float32Array;
   readonly #mode: RolloutShape['numSteps'];
   #endedAt: Int32Array | null = null;
   #steps = 0;
@@ -69,6 +71,7 @@ export class Collector {
     this.#envActions = model.discrete ? new Int32Array(N) : new Float32Array(N * model.actDim);
     this.#logProbs = new Float32Array(N);
     this.#rowScratch = new Float32Array(obsDim);
+    this.#obsScratch = new Float32Array(N * obsDim);
     this.obsRms = config.normalizeObs ? new RunningMeanStd(obsDim, { clip: config.clipObs }) : null;
     this.rewardScaler = config.normalizeReward ? new RewardScaler(N, config.gamma, { clip: config.clipReward }) : null;
   }
@@ -79,10 +82,19 @@ export class Collector {
     this.#observe();
   }
 
-  /** After venv.obs changed: update the running stats with it (training only) and normalise into normObs. */
-  #observe(): void {
+  /**
+   * After venv.obs changed: update the running stats with it (training only; with `learn`, only the copies it marks:
+   * a copy whose episode is over steps on, discarded, and must not shape the statistics) and normalise into normObs.
+   */
+  #observe(learn?: Uint8Array): void {
     if (this.obsRms) {
-      this.obsRms.update(this.venv.obs);
+      if (!learn) this.obsRms.update(this.venv.obs);
+      else {
+        const d = this.venv.obsDim;
+        let k = 0;
+        for (let e = 0; e < learn.length; e++) if (learn[e]) this.#obsScratch.set(this.venv.obs.subarray(e * d, (e + 1) * d), d * k++);
+        if (k > 0) this.obsRms.update(this.#obsScratch.subarray(0, k * d));
+      }
       this.obsRms.normalize(this.venv.obs, this.normObs);
     } else {
       this.normObs.set(this.venv.obs);
@@ -99,6 +111,8 @@ export class Collector {
     buffer.reset();
     // 'episodes' mode: the step at which each copy's episode ended (−1: still running).
     const endedAt = episodes ? new Int32Array(N).fill(-1) : null;
+    // 'episodes' mode: 1 while the copy's episode runs (its steps are kept and may update the normalisers).
+    const live = episodes ? new Uint8Array(N).fill(1) : undefined;
     const firstReturn = episodes ? new Float64Array(N) : null;
     let running = N;
     let steps = 0;
@@ -116,7 +130,7 @@ export class Collector {
 
       venv.step(this.#envActions);
       const raw = venv.rewards;
-      if (this.rewardScaler) this.rewardScaler.scale(raw, venv.terminated, venv.truncated, buffer.rewards.subarray(row, row + N));
+      if (this.rewardScaler) this.rewardScaler.scale(raw, venv.terminated, venv.truncated, buffer.rewards.subarray(row, row + N), live);
       else buffer.rewards.set(raw, row);
       buffer.terminated.set(venv.terminated, row);
       buffer.truncated.set(venv.truncated, row);
@@ -130,22 +144,24 @@ export class Collector {
         if (this.obsRms) this.obsRms.normalize(venv.finalObs.subarray(e * obsDim, (e + 1) * obsDim), fo);
         else fo.set(venv.finalObs.subarray(e * obsDim, (e + 1) * obsDim));
       }
-      this.#observe();
-      buffer.advance();
-      steps = t + 1;
-      if (!episodes) {
-        envSteps += N;
-        if (anyDone) {
-          const done = venv.drainEpisodes();
-          for (let k = 0; k < done.returns.length; k++) onEpisode(done.returns[k], done.lengths[k], stepBefore + envSteps);
-        }
-      } else if (anyDone) {
+      if (episodes && anyDone) {
         for (let e = 0; e < N; e++) {
           if (endedAt![e] < 0 && venv.terminated[e] | venv.truncated[e]) {
             endedAt![e] = t;
+            live![e] = 0;
             running--;
           }
         }
+      }
+      this.#observe(live);
+      buffer.advance();
+      steps = t + 1;
+      // Every simulated step counts (SPS, the step axis, steps-to-threshold), including the steps a copy whose
+      // episode is over takes while it waits for the others ('episodes' mode discards them from the update).
+      envSteps += N;
+      if (!episodes && anyDone) {
+        const done = venv.drainEpisodes();
+        for (let k = 0; k < done.returns.length; k++) onEpisode(done.returns[k], done.lengths[k], stepBefore + envSteps);
       }
       t0 = performance.now();
       clock.env += t0 - t1;
@@ -160,10 +176,9 @@ export class Collector {
           buffer.truncated[(steps - 1) * N + e] = 1;
         }
       }
-      for (let e = 0; e < N; e++) {
-        envSteps += endedAt[e] + 1;
-        onEpisode(firstReturn![e], endedAt[e] + 1, stepBefore + envSteps);
-      }
+      // Each episode is reported at the step count when it ended, in the order they ended.
+      const order = Array.from({ length: N }, (_, e) => e).sort((a, b) => endedAt[a] - endedAt[b] || a - b);
+      for (const e of order) onEpisode(firstReturn![e], endedAt[e] + 1, stepBefore + (endedAt[e] + 1) * N);
       venv.drainEpisodes();
     }
     this.#endedAt = endedAt;

@@ -154,19 +154,28 @@ export class RewardScaler {
     this.clip = clip;
     this.returns = new Float64Array(numEnvs);
     this.rms = new RunningMeanStd(1, { clip: Infinity });
+    this.#learnScratch = new Float64Array(numEnvs);
   }
+
+  readonly #learnScratch: Float64Array;
 
   /**
    * Updates the running return with one vector step's rewards and writes the scaled rewards into `out`
-   * (in place when `out` is omitted). `terminated`/`truncated` are this step's flags.
+   * (in place when `out` is omitted). `terminated`/`truncated` are this step's flags. With `learn`, only the copies
+   * it marks (1) update the statistics (steps that will be discarded must not shape the scale).
    */
-  scale(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, out: Float32Array = rewards): Float32Array {
+  scale(rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array, out: Float32Array = rewards, learn?: Uint8Array): Float32Array {
     const n = this.numEnvs;
-    if (rewards.length !== n || terminated.length !== n || truncated.length !== n || out.length !== n) {
-      throw new Error(`RewardScaler.scale: rewards, terminated, truncated and out must each have numEnvs = ${n} entries`);
+    if (rewards.length !== n || terminated.length !== n || truncated.length !== n || out.length !== n || (learn && learn.length !== n)) {
+      throw new Error(`RewardScaler.scale: rewards, terminated, truncated, out (and learn) must each have numEnvs = ${n} entries`);
     }
     for (let e = 0; e < n; e++) this.returns[e] = this.returns[e] * this.gamma + rewards[e];
-    this.rms.update(this.returns);
+    if (!learn) this.rms.update(this.returns);
+    else {
+      let k = 0;
+      for (let e = 0; e < n; e++) if (learn[e]) this.#learnScratch[k++] = this.returns[e];
+      if (k > 0) this.rms.update(this.#learnScratch.subarray(0, k));
+    }
     const inv = 1 / Math.sqrt(this.rms.var[0] + this.epsilon);
     const clip = this.clip;
     for (let e = 0; e < n; e++) {

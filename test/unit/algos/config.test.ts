@@ -67,7 +67,10 @@ describe('derived values', () => {
   it('PPO: batch, minibatch and iterations from the config', () => {
     const c = ALGOS.ppo.configSchema.parse({ numEnvs: 4, numSteps: 128, numMinibatches: 4 });
     expect(derivePpo(c, 500_000)).toEqual({ batchSize: 512, minibatchSize: 128, numIterations: 977 });
-    expect(() => derivePpo(ALGOS.ppo.configSchema.parse({ numEnvs: 1, numSteps: 2, numMinibatches: 4 }), 10)).toThrow(/numMinibatches must be ≤ numEnvs · numSteps = 2/);
+    // The schema itself refuses it (so the CLI and the launch form do too), naming the field.
+    const bad = ALGOS.ppo.configSchema.safeParse({ numEnvs: 1, numSteps: 2, numMinibatches: 4 });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]).toMatchObject({ path: ['numMinibatches'], message: expect.stringMatching(/must be ≤ numEnvs · numSteps = 1 · 2 = 2/) });
   });
   it('A2C, TRPO, REINFORCE', () => {
     expect(deriveA2c(ALGOS.a2c.configSchema.parse({}), 1000)).toEqual({ batchSize: 40, numIterations: 25 });

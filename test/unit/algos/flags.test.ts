@@ -43,7 +43,7 @@ describe('config flags', () => {
   });
 
   it('rejects values of the wrong type, naming the flag', () => {
-    expect(() => parse(['--lr', 'fast'])).toThrow('--lr expects a number, got "fast"');
+    expect(() => parse(['--lr', 'fast'])).toThrow('--lr expects a decimal number, got "fast"');
     expect(() => parse(['--norm-adv', 'maybe'])).toThrow('--norm-adv expects true or false, got "maybe"');
     expect(() => parse(['--hidden-sizes', 'a,b'])).toThrow(/--hidden-sizes expects comma-separated numbers/);
     expect(() => parse(['--lr'])).toThrow('--lr needs a value');
