@@ -12,6 +12,13 @@ export const METRIC = {
   episodeReturn: 'rollout/episodeReturn',
   /** Length, in env steps, of a training episode that finished during collection. */
   episodeLength: 'rollout/episodeLength',
+  /**
+   * One record per finished training episode, at the env step it ended (CleanRL's `charts/episodic_return`): the
+   * per-episode criteria ("20-episode mean of training returns") are recomputed from these (core/algos/threshold.ts).
+   */
+  episodicReturn: 'charts/episodicReturn',
+  /** Length of that episode, in the same record. */
+  episodicLength: 'charts/episodicLength',
   /** Policy-gradient loss (PPO: clipped surrogate; REINFORCE/A2C: −A·log π). */
   policyLoss: 'train/policyLoss',
   /** Value-function loss (mean squared error to the return targets, ×0.5 where the algorithm says so). */
