@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stepsToThreshold, storedEpisodes } from '../../../core/algos/threshold.js';
+import { type EpisodeRecordLike, stepsToThreshold, storedEpisodes } from '../../../core/algos/threshold.js';
 
 describe('stepsToThreshold (from stored per-episode records)', () => {
   const eps = [10, 20, 30, 40, 50].map((ret, i) => ({ step: (i + 1) * 100, ret }));
@@ -14,7 +14,7 @@ describe('stepsToThreshold (from stored per-episode records)', () => {
     expect(() => stepsToThreshold(eps, 1, 0)).toThrow(/window must be a positive integer/);
   });
   it('reads the episodes from metric records, ignoring per-iteration ones', () => {
-    const records = [
+    const records: EpisodeRecordLike[] = [
       { step: 64, values: { 'charts/episodicReturn': 12, 'charts/episodicLength': 12 } },
       { step: 128, values: { 'train/policyLoss': 0.1 } },
       { step: 130, values: { 'charts/episodicReturn': 20, 'charts/episodicLength': 20 } },
