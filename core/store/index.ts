@@ -2,7 +2,8 @@
  * The run store: everything PolicyLab keeps on disk (layout in ../../../shared/DESIGN.md, "Data on disk").
  *   db.ts           RunStore — the lowdb run index (db.json) + runs/<id>/run.json
  *   metrics.ts      MetricWriter / MetricReader — append-only metric streams with a column sidecar
- *   checkpoints.ts  tfjs-format checkpoints with keep-last / keep-best
+ *   checkpoints.ts  tfjs-format checkpoints with keep-last / keep-best, checksummed (checksum.ts)
+ *   integrity.ts    what is damaged in a run folder (bad metrics lines, quarantines, index, checkpoints)
  *   episodes.ts     recorded evaluation episodes
  *   export.ts       CSV / JSON export
  *   home.ts         where the data folder is
@@ -72,11 +73,28 @@ export {
   type CheckpointInfo,
   type CheckpointPolicy,
   CHECKPOINTS_DIR,
+  type DamagedCheckpoint,
+  describeDamage,
   listCheckpoints,
+  listSetAsideCheckpoints,
   type LoadedCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
+  scanCheckpoints,
+  type SetAsideCheckpoint,
+  verifyCheckpoints,
 } from './checkpoints.js';
+export { DamagedFileError } from './checksum.js';
+export {
+  type BadLine,
+  type CheckpointIntegrity,
+  listQuarantines,
+  metricsIntegrity,
+  type MetricsIntegrity,
+  type Quarantine,
+  runIntegrity,
+  type RunIntegrity,
+} from './integrity.js';
 export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpisode, saveEpisode, type StoredEpisode } from './episodes.js';
 export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';
 export { csvField, csvRow } from './csv.js';

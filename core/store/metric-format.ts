@@ -17,7 +17,14 @@
  * size in OVERVIEW_POINTS smaller than its point count, as float64 sextuples (step, wallTime, value, min, max,
  * count). `index.overviews` locates them and names the jsonl size they were computed from; any later append
  * rewrites the index without them, so a reader uses them only while they describe the whole file.
+ *
+ * Checksums (checksum.ts, xxhash64): each column entry of the index carries the checksum of its first `count` points,
+ * each overview entry the checksum of its points, and index.json its own (`checksum`, of its other fields). Readers
+ * verify what they read and never chart a mismatch: a damaged index, column or overview is read around (the points
+ * come from metrics.jsonl, the truth) and rebuilt by the next writer open, `ensureOverviews` or `rebuildMetricIndex`.
+ * An index written before checksums existed has none: it is read as before (unverified) and rebuilt by the next writer.
  */
+import { isChecksum } from './checksum.js';
 import { StoreError } from './errors.js';
 
 export const METRICS_FILE = 'metrics.jsonl';
@@ -40,6 +47,16 @@ export interface OverviewEntry {
   /** Byte offset in overviews.f64 and number of points (at most `size`). */
   offset: number;
   count: number;
+  /** Checksum of the entry's `count` points (absent in indexes written before checksums). */
+  checksum?: string;
+}
+
+export interface ColumnEntry {
+  key: string;
+  file: string;
+  count: number;
+  /** Checksum of the column file's first `count` points (absent in indexes written before checksums). */
+  checksum?: string;
 }
 
 export interface MetricIndex {
@@ -48,9 +65,11 @@ export interface MetricIndex {
   jsonlBytes: number;
   /** Valid records in those bytes. */
   records: number;
-  keys: { key: string; file: string; count: number }[];
+  keys: ColumnEntry[];
   /** Present from a clean writer close until the next append. */
   overviews?: { jsonlBytes: number; file: string; entries: OverviewEntry[] };
+  /** Checksum of the index's other fields (absent in indexes written before checksums). */
+  checksum?: string;
 }
 
 /** One logged record as read back. */
@@ -87,9 +106,10 @@ export function isMetricIndex(x: unknown): x is MetricIndex {
     i.keys.every(
       (k) =>
         typeof k === 'object' && k !== null && typeof k.key === 'string' && typeof k.file === 'string' &&
-        /^\d+\.f64$/.test(k.file) && Number.isSafeInteger(k.count) && k.count >= 0,
+        /^\d+\.f64$/.test(k.file) && Number.isSafeInteger(k.count) && k.count >= 0 && optionalChecksum(k.checksum),
     ) &&
-    (i.overviews === undefined || isOverviews(i.overviews))
+    (i.overviews === undefined || isOverviews(i.overviews)) &&
+    optionalChecksum(i.checksum)
   );
 }
 
@@ -104,10 +124,12 @@ function isOverviews(o: unknown): o is NonNullable<MetricIndex['overviews']> {
     entries.every(
       (e) =>
         typeof e === 'object' && e !== null && typeof e.key === 'string' && count(e.size) && count(e.offset) &&
-        count(e.count) && e.count <= e.size && e.offset % (OVERVIEW_FLOATS * 8) === 0,
+        count(e.count) && e.count <= e.size && e.offset % (OVERVIEW_FLOATS * 8) === 0 && optionalChecksum(e.checksum),
     )
   );
 }
+
+const optionalChecksum = (c: unknown): boolean => c === undefined || isChecksum(c);
 
 /** A raw parsed line if it is a valid record (step and wallTime finite numbers), else null. */
 function asRecord(x: unknown): Record<string, unknown> | null {
@@ -144,6 +166,22 @@ export function parseLines(text: string): (Record<string, unknown> | null)[] {
       return null;
     }
   });
+}
+
+/** Why one line of metrics.jsonl is not a record (its text without the newline), or null when it is one. */
+export function lineProblem(line: string): string | null {
+  if (line.length === 0) return 'empty line';
+  let x: unknown;
+  try {
+    x = JSON.parse(line);
+  } catch {
+    return 'not valid JSON';
+  }
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'not a JSON object';
+  const r = x as Record<string, unknown>;
+  if (typeof r.step !== 'number' || !Number.isFinite(r.step)) return '"step" is missing or not a finite number';
+  if (typeof r.wallTime !== 'number' || !Number.isFinite(r.wallTime)) return '"wallTime" is missing or not a finite number';
+  return null;
 }
 
 /** Calls `fn(key, value)` for each metric value of a raw record (non-numeric keys are ignored). */

@@ -1,14 +1,17 @@
 /**
  * The column sidecar (metrics.idx/) and chunked jsonl scanning. See metric-format.ts for the layout.
- * `ColumnFiles` is the writer's side: it repairs the sidecar against metrics.jsonl on open and
- * appends column data + a fresh index after each metrics batch.
+ * `ColumnFiles` is the writer's side: it verifies the sidecar against its checksums and metrics.jsonl on open
+ * (rebuilding what fails), and appends column data + a fresh index after each metrics batch, extending each
+ * column's running checksum as it goes. Readers verify what they read (readColumn + columnVerdict, readOverviews).
  */
 import { type FileHandle, mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isNodeError } from './errors.js';
+import { type Checksummer, type ChecksumState, checksummer, MISMATCH, selfVerdict, verdict, withSelfChecksum } from './checksum.js';
+import { errorMessage, isNodeError } from './errors.js';
 import { downsampleChunks } from './downsample.js';
 import { writeAll, writeFileAtomic } from './fs-utils.js';
 import {
+  type ColumnEntry,
   forEachValue,
   isMetricIndex,
   METRIC_INDEX_DIR,
@@ -28,13 +31,58 @@ import {
 
 export const SCAN_CHUNK_BYTES = 1 << 20;
 
-export async function readMetricIndex(runDir: string): Promise<MetricIndex | null> {
+/** A problem found in metrics.idx/: the file's full path and what was wrong. */
+export interface IndexProblem {
+  file: string;
+  reason: string;
+}
+
+export interface IndexRead {
+  /** The index, or null when there is none, it is damaged, or another PolicyLab version wrote it. */
+  index: MetricIndex | null;
+  /** What is wrong with index.json (null: nothing found). */
+  problem: IndexProblem | null;
+  /** Whether its own checksum matched (false: written before checksums, or no index). */
+  verified: boolean;
+}
+
+/** Reads and checks metrics.idx/index.json (its structure and its own checksum). */
+export async function readMetricIndexChecked(runDir: string): Promise<IndexRead> {
+  const path = join(runDir, METRIC_INDEX_DIR, METRIC_INDEX_FILE);
+  const damaged = (reason: string): IndexRead => ({ index: null, problem: { file: path, reason }, verified: false });
+  let text: string;
   try {
-    const parsed: unknown = JSON.parse(await readFile(join(runDir, METRIC_INDEX_DIR, METRIC_INDEX_FILE), 'utf8'));
-    return isMetricIndex(parsed) ? parsed : null;
-  } catch {
-    return null;
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return { index: null, problem: null, verified: false };
+    return damaged(`cannot be read (${errorMessage(e)})`);
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return damaged('not valid JSON');
+  }
+  if (!isMetricIndex(parsed)) {
+    const version = (parsed as { version?: unknown } | null)?.version;
+    // A newer (or older) format is not damage: it is ignored here and rebuilt by the next writer.
+    if (typeof version === 'number' && version !== METRIC_INDEX_VERSION) return { index: null, problem: null, verified: false };
+    return damaged('is not a metrics index (its fields have the wrong shape)');
+  }
+  const check = selfVerdict(await checksummer(), parsed as unknown as Record<string, unknown>);
+  if (check === 'mismatch') return damaged(MISMATCH);
+  return { index: parsed, problem: null, verified: check === 'ok' };
+}
+
+/** The index if it is usable (present, well-formed, its checksum matching or absent), else null. */
+export async function readMetricIndex(runDir: string): Promise<MetricIndex | null> {
+  return (await readMetricIndexChecked(runDir)).index;
+}
+
+/** Whether a column's points match its index entry's checksum ('unverified' when the entry has none). */
+export function columnVerdict(sum: Checksummer, data: Float64Array, entry: Pick<ColumnEntry, 'checksum'>): 'ok' | 'mismatch' | 'unverified' {
+  if (entry.checksum === undefined) return 'unverified';
+  return verdict(entry.checksum, sum.of(new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
 }
 
 export async function fileSize(path: string): Promise<number | null> {
@@ -55,7 +103,8 @@ export async function scanLines(
   path: string,
   from: number,
   to: number,
-  onChunk: (text: string, offset: number) => void | Promise<void>,
+  /** `bytes`: the chunk's raw bytes (no final newline), valid until the returned promise settles. */
+  onChunk: (text: string, offset: number, bytes: Buffer) => void | Promise<void>,
   chunkBytes = SCAN_CHUNK_BYTES,
 ): Promise<number> {
   if (to <= from) return from;
@@ -80,7 +129,7 @@ export async function scanLines(
         carry = filled;
         continue;
       }
-      await onChunk(buf.toString('utf8', 0, nl), pos);
+      await onChunk(buf.toString('utf8', 0, nl), pos, buf.subarray(0, nl));
       pos += nl + 1;
       carry = filled - (nl + 1);
       buf.copy(buf, 0, nl + 1, filled);
@@ -103,7 +152,8 @@ async function openIfExists(path: string): Promise<FileHandle | null> {
 
 /**
  * The overviews of `keys` at `size` points, or null unless the index's overviews describe exactly the columns
- * it indexes, for a jsonl of `jsonlSize` bytes, and every wanted key (with more than `size` points) has one.
+ * it indexes, for a jsonl of `jsonlSize` bytes, and every wanted key (with more than `size` points) has one,
+ * and every one read matches its checksum (a mismatch is passed to `onDamage`).
  */
 export async function readOverviews(
   dir: string,
@@ -111,6 +161,7 @@ export async function readOverviews(
   jsonlSize: number,
   keys: readonly string[],
   size: number,
+  onDamage?: (problem: IndexProblem) => void,
 ): Promise<Map<string, { data: Float64Array; total: number }> | null> {
   const ov = index.overviews;
   if (!ov || ov.jsonlBytes !== index.jsonlBytes || index.jsonlBytes !== jsonlSize) return null;
@@ -119,12 +170,21 @@ export async function readOverviews(
   const fh = await openIfExists(join(dir, ov.file)); // gone: replaced by a newer generation meanwhile
   if (!fh) return null;
   const out = new Map<string, { data: Float64Array; total: number }>();
+  const sum = await checksummer();
   try {
     for (const { key, column, entry } of wanted) {
       if (!column || !entry) continue; // unknown key, or few enough points to be read raw
       const data = new Float64Array(entry.count * OVERVIEW_FLOATS);
-      const { bytesRead } = await fh.read(new Uint8Array(data.buffer), 0, data.byteLength, entry.offset);
-      if (bytesRead !== data.byteLength) return null;
+      const bytes = new Uint8Array(data.buffer);
+      const { bytesRead } = await fh.read(bytes, 0, data.byteLength, entry.offset);
+      if (bytesRead !== data.byteLength) {
+        onDamage?.({ file: join(dir, ov.file), reason: `ends before the overview of ${key} at ${size} points` });
+        return null;
+      }
+      if (verdict(entry.checksum, sum.of(bytes)) === 'mismatch') {
+        onDamage?.({ file: join(dir, ov.file), reason: `the overview of ${key} at ${size} points: ${MISMATCH}` });
+        return null;
+      }
       out.set(key, { data, total: column.count });
     }
   } finally {
@@ -164,7 +224,7 @@ export async function parseRange(
   let records = 0;
   const end = await scanLines(path, from, to, async (text) => {
     for (const r of parseLines(text)) {
-      if (!r) continue;
+      if (!r) continue; // an unreadable line: counted and reported by metricsIntegrity (integrity.ts)
       records++;
       const step = r.step as number;
       const wallTime = r.wallTime as number;
@@ -183,14 +243,18 @@ export async function parseRange(
 export class ColumnFiles {
   readonly #dir: string;
   readonly #runDir: string;
-  readonly #columns = new Map<string, { file: string; count: number; fh: FileHandle | null }>();
+  readonly #columns = new Map<string, { file: string; count: number; fh: FileHandle | null; state: ChecksumState }>();
+  readonly #sum: Checksummer;
   #nextFile = 0;
   #jsonlBytes = 0;
   #records = 0;
+  /** What open() found damaged and rebuilt (empty when the sidecar was sound, missing or from before checksums). */
+  readonly repaired: IndexProblem[] = [];
 
-  private constructor(runDir: string) {
+  private constructor(runDir: string, sum: Checksummer) {
     this.#runDir = runDir;
     this.#dir = join(runDir, METRIC_INDEX_DIR);
+    this.#sum = sum;
   }
 
   get jsonlBytes(): number {
@@ -200,12 +264,18 @@ export class ColumnFiles {
   /**
    * Brings the sidecar in line with metrics.jsonl up to `jsonlSize`: keeps what a valid index
    * covers (cutting columns back to their indexed length), parses the jsonl after it, and writes
-   * a fresh index. A missing or inconsistent index means a full rebuild from the jsonl.
+   * a fresh index. A missing, damaged or inconsistent index — or one without checksums, whose columns
+   * cannot be verified — means a full rebuild from the jsonl.
    */
   static async open(runDir: string, jsonlSize: number): Promise<ColumnFiles> {
-    const cols = new ColumnFiles(runDir);
-    const index = await readMetricIndex(runDir);
+    const cols = new ColumnFiles(runDir, await checksummer());
+    const read = await readMetricIndexChecked(runDir);
+    if (read.problem) cols.repaired.push(read.problem);
+    const index = read.verified ? read.index : null;
     let from = 0;
+    if (index && index.jsonlBytes > jsonlSize) {
+      cols.repaired.push({ file: join(cols.#dir, METRIC_INDEX_FILE), reason: `covers ${index.jsonlBytes} bytes, but ${METRICS_FILE} has ${jsonlSize}` });
+    }
     if (index && index.jsonlBytes <= jsonlSize && (await cols.#adopt(index))) {
       from = index.jsonlBytes;
       cols.#records = index.records;
@@ -270,7 +340,7 @@ export class ColumnFiles {
           out[j++] = p.max;
           out[j++] = p.count;
         }
-        entries.push({ key, size, offset, count: points.length });
+        entries.push({ key, size, offset, count: points.length, checksum: this.#sum.of(new Uint8Array(out.buffer)) });
         parts.push(out);
         offset += out.byteLength;
       }
@@ -294,12 +364,23 @@ export class ColumnFiles {
     }
   }
 
+  /** Takes over a verified index's columns after checking each against its checksum; false: rebuild instead. */
   async #adopt(index: MetricIndex): Promise<boolean> {
     for (const k of index.keys) {
       const path = join(this.#dir, k.file);
+      if (k.checksum === undefined) return false;
       const size = await fileSize(path);
-      if (size === null || size < k.count * POINT_BYTES) return false;
-      if (size > k.count * POINT_BYTES) {
+      const data = size === null || size < k.count * POINT_BYTES ? null : await readColumn(path, k.count);
+      if (data === null) {
+        this.repaired.push({ file: path, reason: size === null ? 'the file is missing' : `holds fewer than the ${k.count} points index.json names` });
+        return false;
+      }
+      const state = this.#sum.extend(this.#sum.start(), new Uint8Array(data.buffer));
+      if (this.#sum.digest(state) !== k.checksum) {
+        this.repaired.push({ file: path, reason: MISMATCH });
+        return false;
+      }
+      if (size !== null && size > k.count * POINT_BYTES) {
         // Points written after the index was: they are re-read from the jsonl tail.
         const fh = await open(path, 'r+');
         try {
@@ -308,7 +389,7 @@ export class ColumnFiles {
           await fh.close();
         }
       }
-      this.#columns.set(k.key, { file: k.file, count: k.count, fh: null });
+      this.#columns.set(k.key, { file: k.file, count: k.count, fh: null, state });
       this.#nextFile = Math.max(this.#nextFile, Number.parseInt(k.file, 10) + 1);
     }
     return true;
@@ -320,7 +401,7 @@ export class ColumnFiles {
       if (buf.length === 0) continue;
       let col = this.#columns.get(key);
       if (!col) {
-        col = { file: `${this.#nextFile++}.f64`, count: 0, fh: null };
+        col = { file: `${this.#nextFile++}.f64`, count: 0, fh: null, state: this.#sum.start() };
         this.#columns.set(key, col);
       }
       const c = col;
@@ -332,6 +413,7 @@ export class ColumnFiles {
           c.fh ??= await open(join(this.#dir, c.file), 'a');
           await writeAll(c.fh, bytes);
           c.count += n;
+          c.state = this.#sum.extend(c.state, bytes);
         })(),
       );
     }
@@ -344,13 +426,74 @@ export class ColumnFiles {
       version: METRIC_INDEX_VERSION,
       jsonlBytes: this.#jsonlBytes,
       records: this.#records,
-      keys: [...this.#columns].map(([key, c]) => ({ key, file: c.file, count: c.count })),
+      keys: [...this.#columns].map(([key, c]) => ({ key, file: c.file, count: c.count, checksum: this.#sum.digest(c.state) })),
       ...(overviews ? { overviews } : {}),
     };
-    await writeFileAtomic(join(this.#dir, METRIC_INDEX_FILE), JSON.stringify(index));
+    await writeFileAtomic(join(this.#dir, METRIC_INDEX_FILE), withSelfChecksum(this.#sum, { ...index }));
   }
 
   get runDir(): string {
     return this.#runDir;
   }
+}
+
+export type IndexStatus = 'ok' | 'unverified' | 'missing' | 'damaged';
+
+const verifyCache = new Map<string, { signature: string; result: { status: IndexStatus; problems: IndexProblem[] } }>();
+
+/**
+ * Checks all of metrics.idx/ against its checksums: index.json, every column's indexed points and every overview.
+ * 'unverified': written before checksums (readable as before); 'missing': no index (readers parse metrics.jsonl).
+ * Results are kept while the files' sizes and times stay the same, so asking again costs a stat per file.
+ */
+export async function verifyMetricIndex(runDir: string): Promise<{ status: IndexStatus; problems: IndexProblem[] }> {
+  const dir = join(runDir, METRIC_INDEX_DIR);
+  const read = await readMetricIndexChecked(runDir);
+  if (read.problem) return { status: 'damaged', problems: [read.problem] };
+  const index = read.index;
+  if (!index) return { status: 'missing', problems: [] };
+  const files = [METRIC_INDEX_FILE, ...index.keys.map((k) => k.file), ...(index.overviews ? [index.overviews.file] : [])];
+  const stats = await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => `${f}:${s.size}:${s.mtimeMs}:${s.ino}`, () => `${f}:-`)));
+  const jsonlSize = await fileSize(join(runDir, METRICS_FILE));
+  const signature = `${stats.join('|')}|${jsonlSize}`;
+  const cached = verifyCache.get(runDir);
+  if (cached?.signature === signature) return cached.result;
+
+  const sum = await checksummer();
+  const problems: IndexProblem[] = [];
+  let complete = read.verified;
+  if (index.jsonlBytes > (jsonlSize ?? 0)) {
+    problems.push({ file: join(dir, METRIC_INDEX_FILE), reason: `covers ${index.jsonlBytes} bytes, but ${METRICS_FILE} has ${jsonlSize ?? 0}` });
+  }
+  for (const k of index.keys) {
+    const path = join(dir, k.file);
+    const data = await readColumn(path, k.count);
+    if (data === null) problems.push({ file: path, reason: `holds fewer than the ${k.count} points index.json names` });
+    else {
+      const v = columnVerdict(sum, data, k);
+      if (v === 'mismatch') problems.push({ file: path, reason: MISMATCH });
+      if (v === 'unverified') complete = false;
+    }
+  }
+  if (index.overviews) {
+    const path = join(dir, index.overviews.file);
+    const bytes = await readFile(path).catch(() => null);
+    if (!bytes) problems.push({ file: path, reason: 'the file is missing' });
+    else {
+      for (const e of index.overviews.entries) {
+        const length = e.count * OVERVIEW_FLOATS * 8;
+        if (e.offset + length > bytes.length) {
+          problems.push({ file: path, reason: `ends before the overview of ${e.key} at ${e.size} points` });
+          break;
+        }
+        const v = verdict(e.checksum, sum.of(bytes.subarray(e.offset, e.offset + length)));
+        if (v === 'mismatch') problems.push({ file: path, reason: `the overview of ${e.key} at ${e.size} points: ${MISMATCH}` });
+        if (v === 'unverified') complete = false;
+      }
+    }
+  }
+  const result = { status: problems.length > 0 ? 'damaged' : complete ? 'ok' : 'unverified', problems } as const;
+  verifyCache.set(runDir, { signature, result: { status: result.status, problems } });
+  if (verifyCache.size > 256) verifyCache.delete(verifyCache.keys().next().value!);
+  return { status: result.status, problems };
 }

@@ -2,11 +2,14 @@
  * MetricReader: reads a run's metric stream — from the column sidecar where it can (fast), from
  * metrics.jsonl for the part written since the sidecar's index (or for all of it when there is no
  * usable sidecar). Safe to use while the training process is appending: it reads only whole lines.
+ * Every column and overview read is checked against its checksum in the index; a damaged one is never returned —
+ * the reader takes those points from metrics.jsonl instead (see metric-format.ts).
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNodeError, StoreError } from './errors.js';
-import { fileSize, parseRange, readColumn, readMetricIndex, readOverviews, scanLines } from './metric-index.js';
+import { checksummer } from './checksum.js';
+import { columnVerdict, fileSize, parseRange, readColumn, readMetricIndex, readOverviews, scanLines } from './metric-index.js';
 import {
   METRIC_INDEX_DIR,
   type MetricIndex,
@@ -226,28 +229,49 @@ export class MetricReader {
   async #load(keys: readonly string[] | null, snapshot?: { index: MetricIndex | null; size: number | null }): Promise<Map<string, Float64Array[]>> {
     const out = new Map<string, Float64Array[]>();
     const wanted = keys ? new Set(keys) : null;
-    const { index, size } = snapshot ?? (await this.#snapshot());
+    let { index, size } = snapshot ?? (await this.#snapshot());
     if (size === null) return out;
-    let from = 0;
-    if (index && index.jsonlBytes <= size) {
-      const dir = join(this.runDir, METRIC_INDEX_DIR);
-      const cols = await Promise.all(
-        index.keys
-          .filter((k) => !wanted || wanted.has(k.key))
-          .map(async (k) => [k.key, await readColumn(join(dir, k.file), k.count)] as const),
-      );
-      if (cols.every(([, c]) => c !== null)) {
-        for (const [key, c] of cols) out.set(key, [c as Float64Array]);
-        from = index.jsonlBytes;
+    let columns = await this.#columns(index, size, wanted);
+    if (columns === 'damaged') {
+      // A column that fails its checksum may only mean the sidecar was rebuilt between our index read and the
+      // column read: look once more at a fresh index before reading everything from metrics.jsonl.
+      const again = await this.#snapshot();
+      if (again.size !== null && again.index !== null && again.index.checksum !== index?.checksum) {
+        ({ index, size } = again);
+        columns = await this.#columns(index, again.size, wanted);
       }
     }
+    let from = 0;
+    if (columns !== null && columns !== 'damaged') {
+      for (const [key, c] of columns) out.set(key, [c]);
+      from = index!.jsonlBytes;
+    }
     const tail = new Map<string, PointBuffer>();
-    await parseRange(this.path, from, size, tail);
+    await parseRange(this.path, from, size!, tail);
     for (const [key, buf] of tail) {
       if (wanted && !wanted.has(key)) continue;
       const chunks = out.get(key);
       if (chunks) chunks.push(buf.view());
       else out.set(key, [buf.view()]);
+    }
+    return out;
+  }
+
+  /**
+   * The indexed points of the wanted keys, each verified against its checksum; null when the index cannot be used
+   * (none, or it covers more than the file has, or a column is short), 'damaged' when a column fails its checksum.
+   */
+  async #columns(index: MetricIndex | null, size: number, wanted: Set<string> | null): Promise<Map<string, Float64Array> | 'damaged' | null> {
+    if (!index || index.jsonlBytes > size) return null;
+    const dir = join(this.runDir, METRIC_INDEX_DIR);
+    const sum = await checksummer();
+    const entries = index.keys.filter((k) => !wanted || wanted.has(k.key));
+    const cols = await Promise.all(entries.map((k) => readColumn(join(dir, k.file), k.count)));
+    if (cols.some((c) => c === null)) return null;
+    const out = new Map<string, Float64Array>();
+    for (let i = 0; i < entries.length; i++) {
+      if (columnVerdict(sum, cols[i]!, entries[i]!) === 'mismatch') return 'damaged';
+      out.set(entries[i]!.key, cols[i]!);
     }
     return out;
   }

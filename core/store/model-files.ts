@@ -4,11 +4,14 @@
  *   <dir>/weights.bin  — every weight's bytes, concatenated in manifest order
  * Written with plain fs because tfjs-node (and its file:// handler) is not always installable;
  * read back into ModelArtifacts that `tf.loadLayersModel(tf.io.fromMemory(artifacts))` accepts.
+ * The writer returns both files' checksums (the checkpoint's manifest keeps them); the reader verifies them when
+ * given, and always checks that weights.bin holds exactly the bytes the manifest describes.
  */
 import type { io } from '@tensorflow/tfjs';
 import { open, readFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import { StoreError } from './errors.js';
+import { type Checksummer, DamagedFileError, MISMATCH, verdict } from './checksum.js';
+import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { assertJsonValue, writeAll } from './fs-utils.js';
 
 export const MODEL_JSON = 'model.json';
@@ -20,6 +23,17 @@ function weightPieces(a: io.ModelArtifacts): ArrayBuffer[] {
   const d = a.weightData;
   if (d === undefined) return [];
   return Array.isArray(d) ? d : [d];
+}
+
+/** Bytes the weight specs describe, or null when they cannot say (quantized or unknown dtypes). */
+function describedBytes(specs: readonly io.WeightsManifestEntry[]): number | null {
+  let expected = 0;
+  for (const s of specs) {
+    const per = DTYPE_BYTES[s.dtype];
+    if (per === undefined || s.quantization || !Array.isArray(s.shape)) return null;
+    expected += per * s.shape.reduce((n, d) => n * d, 1);
+  }
+  return expected;
 }
 
 /** Checks artifacts can be written and loaded again; throws a StoreError naming what is wrong. */
@@ -56,8 +70,16 @@ export function validateArtifacts(a: io.ModelArtifacts, where: string): void {
   }
 }
 
-/** Writes model.json + weights.bin into `dir` (which must exist). Optionally fsyncs both. */
-export async function writeModelArtifacts(dir: string, a: io.ModelArtifacts, fsync: boolean): Promise<void> {
+/**
+ * Writes model.json + weights.bin into `dir` (which must exist). Optionally fsyncs both. Returns their checksums
+ * by file name.
+ */
+export async function writeModelArtifacts(
+  dir: string,
+  a: io.ModelArtifacts,
+  fsync: boolean,
+  sum: Checksummer,
+): Promise<Record<string, string>> {
   const modelJson = {
     modelTopology: a.modelTopology,
     format: a.format,
@@ -70,12 +92,11 @@ export async function writeModelArtifacts(dir: string, a: io.ModelArtifacts, fsy
     initializerSignature: a.initializerSignature,
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: a.weightSpecs ?? [] }],
   };
-  await writeFileSynced(join(dir, MODEL_JSON), [Buffer.from(JSON.stringify(modelJson), 'utf8')], fsync);
-  await writeFileSynced(
-    join(dir, WEIGHTS_BIN),
-    weightPieces(a).map((p) => new Uint8Array(p)),
-    fsync,
-  );
+  const json = Buffer.from(JSON.stringify(modelJson), 'utf8');
+  const weights = weightPieces(a).map((p) => new Uint8Array(p));
+  await writeFileSynced(join(dir, MODEL_JSON), [json], fsync);
+  await writeFileSynced(join(dir, WEIGHTS_BIN), weights, fsync);
+  return { [MODEL_JSON]: sum.of(json), [WEIGHTS_BIN]: sum.of(...weights) };
 }
 
 export async function writeFileSynced(path: string, pieces: Uint8Array[], fsync: boolean): Promise<void> {
@@ -88,27 +109,66 @@ export async function writeFileSynced(path: string, pieces: Uint8Array[], fsync:
   }
 }
 
-/** Reads a model folder back into ModelArtifacts (weights joined into one ArrayBuffer). */
-export async function readModelArtifacts(dir: string): Promise<io.ModelArtifacts> {
+/** Reads a file for a checked load: a missing or unreadable file is damage, named by its path. */
+export async function readChecked(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') throw new DamagedFileError(path, 'the file is missing', { cause: e });
+    throw new DamagedFileError(path, `cannot be read (${errorMessage(e)})`, { cause: e });
+  }
+}
+
+/** Throws DamagedFileError when `bytes` do not match the checksum stored for them (none stored: unverified, fine). */
+export function checkBytes(sum: Checksummer, path: string, bytes: Uint8Array, stored: string | undefined): void {
+  if (verdict(stored, sum.of(bytes)) === 'mismatch') throw new DamagedFileError(path, MISMATCH);
+}
+
+/**
+ * Reads a model folder back into ModelArtifacts (weights joined into one ArrayBuffer). `checksums` are the ones
+ * the writer returned, by file name (absent for checkpoints written before checksums: then only the structure
+ * and the weights' length are checked). Damage throws DamagedFileError naming the file.
+ */
+export async function readModelArtifacts(dir: string, sum: Checksummer, checksums: Record<string, string> = {}): Promise<io.ModelArtifacts> {
   const path = join(dir, MODEL_JSON);
-  const json = JSON.parse(await readFile(path, 'utf8')) as {
+  const text = await readChecked(path);
+  checkBytes(sum, path, text, checksums[MODEL_JSON]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.toString('utf8'));
+  } catch (e) {
+    throw new DamagedFileError(path, `not valid JSON (${errorMessage(e)})`, { cause: e });
+  }
+  const json = parsed as {
     modelTopology?: object;
     weightsManifest?: { paths: string[]; weights: io.WeightsManifestEntry[] }[];
   } & Omit<io.ModelArtifacts, 'weightSpecs' | 'weightData'>;
-  if (typeof json.modelTopology !== 'object' || !Array.isArray(json.weightsManifest)) {
-    throw new StoreError('CORRUPT', `${path} lacks modelTopology or weightsManifest`);
+  if (
+    typeof json !== 'object' || json === null || typeof json.modelTopology !== 'object' || json.modelTopology === null ||
+    !Array.isArray(json.weightsManifest) ||
+    !json.weightsManifest.every((g) => typeof g === 'object' && g !== null && Array.isArray(g.paths) && Array.isArray(g.weights))
+  ) {
+    throw new DamagedFileError(path, 'lacks modelTopology or a weightsManifest of { paths, weights } groups');
   }
   const weightSpecs: io.WeightsManifestEntry[] = [];
   const buffers: Buffer[] = [];
   for (const group of json.weightsManifest) {
     weightSpecs.push(...group.weights);
     for (const p of group.paths) {
+      if (typeof p !== 'string') throw new DamagedFileError(path, `weights path ${JSON.stringify(p)} is not a file name`);
       const rel = normalize(p);
       if (isAbsolute(rel) || rel.startsWith('..')) throw new StoreError('CORRUPT', `${path}: weights path ${p} leaves the model folder`);
-      buffers.push(await readFile(join(dir, rel)));
+      const bytes = await readChecked(join(dir, rel));
+      checkBytes(sum, join(dir, rel), bytes, checksums[rel]);
+      buffers.push(bytes);
     }
   }
   const joined = Buffer.concat(buffers);
+  const expected = describedBytes(weightSpecs);
+  if (expected !== null && expected !== joined.length) {
+    const file = json.weightsManifest.length === 1 && json.weightsManifest[0].paths.length === 1 ? join(dir, json.weightsManifest[0].paths[0]) : dir;
+    throw new DamagedFileError(file, `holds ${joined.length} bytes of weights, but ${path} describes ${expected}`);
+  }
   const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength) as ArrayBuffer;
   const { weightsManifest: _manifest, ...rest } = json;
   return { ...rest, weightSpecs, weightData };

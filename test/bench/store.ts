@@ -1,7 +1,9 @@
 /**
  * Store benchmarks (issue #3): metric append throughput and event-loop blocking, downsampled read
  * of a 1M-point series, and run-index write latency with 1,000 runs. Each line ends with the ratio
- * to its target (>= 1 meets it). Run alone: `npx tsx test/bench/store.ts`.
+ * to its target (>= 1 meets it). Issue #10: the cost of the integrity checksums (hash-wasm xxhash64 against
+ * its crc32c, MB/s on a 1 MB Float32Array, and their share of a checkpoint save and load).
+ * Run alone: `npx tsx test/bench/store.ts`.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -9,7 +11,9 @@ import { join } from 'node:path';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
-import { MetricReader, MetricWriter, RunStore } from '../../core/store/index.js';
+import { createCRC32 } from 'hash-wasm';
+import { checksummer } from '../../core/store/checksum.js';
+import { loadCheckpoint, MetricReader, MetricWriter, RunStore, saveCheckpoint } from '../../core/store/index.js';
 
 const TARGET_VALUES_PER_S = 500_000;
 const TARGET_BLOCK_MS = 5;
@@ -177,12 +181,61 @@ async function indexWriteLatency(home: string): Promise<void> {
   );
 }
 
+/** Median milliseconds of `reps` calls of `fn` after `warm` unmeasured ones. */
+async function timeMs(fn: () => unknown, reps: number, warm = 3): Promise<number> {
+  for (let i = 0; i < warm; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+async function checksumCost(dir: string): Promise<void> {
+  const sum = await checksummer();
+  const crc32c = await createCRC32(0x82f63b78);
+  const oneMb = new Float32Array(1 << 18).map(() => Math.random());
+  const bytes = new Uint8Array(oneMb.buffer);
+  const xxMs = await timeMs(() => sum.of(bytes), 200, 20);
+  const crcMs = await timeMs(() => crc32c.init().update(bytes).digest(), 200, 20);
+  console.log(
+    `store: checksum of a 1 MB Float32Array: xxhash64 ${fmt(1 / xxMs * 1000, 0)} MB/s, crc32c ${fmt(1 / crcMs * 1000, 0)} MB/s ` +
+      `(hash-wasm; the store uses xxhash64, ${fmt(crcMs / xxMs, 1)}x cheaper)`,
+  );
+  // Two checkpoint sizes: PPO's CartPole MLP (64-64, ~9k parameters) and a ~1M-parameter network; each with its
+  // parameter vector and Adam moments as arrays (3 copies) and actor weights as a model.
+  for (const params of [9_000, 1_000_000]) {
+    const artifacts = {
+      modelTopology: { class_name: 'Sequential', config: { name: 'actor' } },
+      format: 'layers-model',
+      weightSpecs: [{ name: 'w', shape: [params], dtype: 'float32' as const }],
+      weightData: new Float32Array(params).map(() => Math.random()).buffer,
+    };
+    const arrays = { params: new Float32Array(params).map(() => Math.random()), m: new Float32Array(params), v: new Float32Array(params) };
+    const state = { rng: [1, 2, 3, 4], counters: Array.from({ length: 50 }, (_, i) => i), venv: Array.from({ length: 8 }, () => ({ state: [0.1, 0.2, 0.3, 0.4] })) };
+    const runDir = join(dir, String(params));
+    let step = 0;
+    const saveMs = await timeMs(() => saveCheckpoint(runDir, { step: step++, models: { actor: artifacts }, arrays, state }, { keepLast: 2 }), 9);
+    const loadMs = await timeMs(() => loadCheckpoint(runDir, 'latest'), 9);
+    const all = [new Uint8Array(artifacts.weightData), ...Object.values(arrays).map((a) => new Uint8Array(a.buffer))];
+    const mb = all.reduce((n, b) => n + b.byteLength, 0) / 1e6;
+    const hashMs = await timeMs(() => sum.of(...all), 21);
+    console.log(
+      `store: checksums of a checkpoint of ${fmt(mb, 2)} MB (${fmt(params, 0)} parameters): ${fmt(hashMs, 3)} ms = ` +
+        `${fmt((hashMs / saveMs) * 100, 2)}% of its save (${fmt(saveMs, 1)} ms, fsynced), ${fmt((hashMs / loadMs) * 100, 2)}% of its verified load (${fmt(loadMs, 1)} ms)`,
+    );
+  }
+}
+
 export async function bench(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'policylab-bench-store-'));
   try {
     await appendThroughput(join(root, 'append'));
     await downsampleRead(join(root, 'downsample'));
     await indexWriteLatency(join(root, 'home'));
+    await checksumCost(join(root, 'checksums'));
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -214,7 +214,11 @@ describe('MetricWriter + MetricReader', () => {
     const reader = new MetricReader(dir);
     const firstLineEnd = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').indexOf('\n') + 1;
     const before = { nextOffset: firstLineEnd, fileId: (await reader.readFrom(0)).fileId };
-    expect(await truncateMetrics(dir, 100)).toEqual({ kept: 13, removed: 28 });
+    const cut = await truncateMetrics(dir, 100);
+    expect(cut).toMatchObject({ kept: 13, removed: 28 });
+    // The unreadable line is kept aside, byte for byte, not dropped.
+    expect(cut.quarantine!.lines).toEqual([{ line: 41, reason: 'not valid JSON' }]);
+    expect(readFileSync(cut.quarantine!.path, 'utf8')).toBe('torn{"st\n');
     // A tailer holding an offset into the old file notices the new one and starts over.
     const restarted = await reader.readFrom(before.nextOffset, { fileId: before.fileId });
     expect(restarted.reset).toBe(true);
@@ -224,9 +228,9 @@ describe('MetricWriter + MetricReader', () => {
     expect((await reader.summary())['train/loss'].lastStep).toBe(96);
     await writeAll(dir, records.filter((r) => r.step > 100));
     expect((await reader.readFrom(0)).records).toEqual(records);
-    expect(await truncateMetrics(dir, -Infinity)).toEqual({ kept: 0, removed: 40 });
+    expect(await truncateMetrics(dir, -Infinity)).toEqual({ kept: 0, removed: 40, quarantine: null, indexProblems: [] });
     expect(await reader.keys()).toEqual([]);
-    expect(await truncateMetrics(tempDir(), 5)).toEqual({ kept: 0, removed: 0 });
+    expect(await truncateMetrics(tempDir(), 5)).toEqual({ kept: 0, removed: 0, quarantine: null, indexProblems: [] });
   });
 
   it('reports a write failure with the path, on the next call', async () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { downsampleChunks } from '../../../core/store/downsample.js';
 import { ensureOverviews, MetricReader, MetricWriter } from '../../../core/store/index.js';
+import { checksummer, withSelfChecksum } from '../../../core/store/checksum.js';
 import { OVERVIEW_POINTS, type MetricIndex } from '../../../core/store/metric-format.js';
 import { tempDir } from './temp.js';
 
@@ -60,6 +61,11 @@ describe('metric overviews (precomputed chart buckets)', () => {
     const bytes = readFileSync(join(dir, 'metrics.idx', file));
     new DataView(bytes.buffer, bytes.byteOffset).setFloat64(e.offset + 16, 424242, true);
     writeFileSync(join(dir, 'metrics.idx', file), bytes);
+    // With its checksums updated to match (a changed overview that fails them is never served: integrity tests).
+    const sum = await checksummer();
+    const idx = index(dir);
+    idx.overviews!.entries.find((x) => x.key === LONG && x.size === 1_000)!.checksum = sum.of(bytes.subarray(e.offset, e.offset + e.count * 48));
+    writeFileSync(join(dir, 'metrics.idx', 'index.json'), withSelfChecksum(sum, { ...idx }));
     const reader = new MetricReader(dir);
     const marked = (await reader.downsample([LONG], 1_000))[LONG]!;
     expect(marked.points[0]!.value).toBe(424242);

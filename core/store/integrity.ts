@@ -1,0 +1,185 @@
+/**
+ * What is damaged in a run's folder, for the run log, the run view and `policylab runs`:
+ *   metrics.jsonl  lines that are not records (a torn last line excepted: that is what a killed writer leaves),
+ *                  with their line numbers, and the quarantine files earlier rewrites moved such lines to;
+ *   metrics.idx/   whether the column index matches its checksums (a damaged one is read around and rebuilt);
+ *   checkpoints/   damaged checkpoints (file and reason), those a resume moved aside, and those written before
+ *                  checksums existed (unverified).
+ * Quarantine: before metrics.jsonl is rewritten (truncateMetrics, on a resume) its unreadable lines are copied byte for
+ * byte to `metrics.jsonl.quarantine-<time>`, with a note `metrics.jsonl.quarantine-<time>.json` giving each line's
+ * number in the file it came from, why it was unreadable, and where its bytes are — never dropped silently.
+ */
+import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DamagedCheckpoint, listSetAsideCheckpoints, type SetAsideCheckpoint, verifyCheckpoints } from './checkpoints.js';
+import { isNodeError } from './errors.js';
+import { fileTimestamp, fsyncDir, writeAll, writeFileAtomic } from './fs-utils.js';
+import { type IndexProblem, type IndexStatus, scanLines, verifyMetricIndex } from './metric-index.js';
+import { lineProblem, METRICS_FILE, parseLines } from './metric-format.js';
+
+/** Most bad lines a report lists one by one (the count is always complete). */
+export const MAX_REPORTED_LINES = 1_000;
+
+export interface BadLine {
+  /** 1-based line number in the file it was read from. */
+  line: number;
+  reason: string;
+}
+
+export interface Quarantine {
+  /** The quarantine file (the lines' original bytes, one per line). */
+  path: string;
+  createdAt: string;
+  /** Why the lines were moved (what rewrote metrics.jsonl). */
+  why: string;
+  lines: BadLine[];
+}
+
+export interface MetricsIntegrity {
+  /** Unreadable lines of metrics.jsonl as it is now (at most MAX_REPORTED_LINES of them). */
+  badLines: BadLine[];
+  badLineCount: number;
+  /** Bytes after the last newline: a line a killed writer tore (tolerated: the next writer ends it). */
+  tornTailBytes: number;
+  /** The newest quarantine file, or null when lines were never quarantined. */
+  quarantine: string | null;
+  /** Every quarantine, oldest first. */
+  quarantines: Quarantine[];
+  /** The column index (metrics.idx/): its state and what is wrong with it. */
+  index: { status: IndexStatus; problems: IndexProblem[] };
+}
+
+export interface CheckpointIntegrity {
+  /** Damaged checkpoints still in place (every file checked), oldest step first. */
+  damaged: DamagedCheckpoint[];
+  /** Damaged checkpoints a resume moved aside. */
+  setAside: SetAsideCheckpoint[];
+  /** Steps of intact checkpoints written before checksums existed (loadable, not verifiable). */
+  unverified: number[];
+}
+
+export interface RunIntegrity {
+  metrics: MetricsIntegrity;
+  checkpoints: CheckpointIntegrity;
+  /** Whether anything needs the user's attention (bad lines, quarantines, a damaged index or checkpoint). */
+  problems: boolean;
+}
+
+const QUARANTINE_NOTE = /^metrics\.jsonl\.quarantine-[0-9TZ.]+(?:-\d+)?\.json$/;
+
+const lineCache = new Map<string, { signature: string; result: Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'> }>();
+
+/** Unreadable lines of metrics.jsonl (line numbers and reasons), its quarantines, and the column index's state. */
+export async function metricsIntegrity(runDir: string): Promise<MetricsIntegrity> {
+  const [lines, quarantines, index] = await Promise.all([scanBadLines(runDir), listQuarantines(runDir), verifyMetricIndex(runDir)]);
+  return { ...lines, quarantine: quarantines.at(-1)?.path ?? null, quarantines, index };
+}
+
+async function scanBadLines(runDir: string): Promise<Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'>> {
+  const path = join(runDir, METRICS_FILE);
+  let signature: string;
+  try {
+    const s = await stat(path, { bigint: true });
+    signature = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+  } catch (e) {
+    if (isNodeError(e) && e.code === 'ENOENT') return { badLines: [], badLineCount: 0, tornTailBytes: 0 };
+    throw e;
+  }
+  const cached = lineCache.get(path);
+  if (cached?.signature === signature) return cached.result;
+  const size = Number(signature.split(':')[2]);
+  const badLines: BadLine[] = [];
+  let badLineCount = 0;
+  let line = 0;
+  const end = await scanLines(path, 0, size, (text) => {
+    const parsed = parseLines(text);
+    if (parsed.includes(null)) {
+      const texts = text.split('\n');
+      parsed.forEach((r, i) => {
+        if (r) return;
+        badLineCount++;
+        if (badLines.length < MAX_REPORTED_LINES) badLines.push({ line: line + i + 1, reason: lineProblem(texts[i] ?? '') ?? 'unreadable' });
+      });
+    }
+    line += parsed.length;
+  });
+  const result = { badLines, badLineCount, tornTailBytes: size - end };
+  lineCache.set(path, { signature, result });
+  if (lineCache.size > 256) lineCache.delete(lineCache.keys().next().value!);
+  return result;
+}
+
+/** Every quarantine of a run's metrics, oldest first (from the notes written with them). */
+export async function listQuarantines(runDir: string): Promise<Quarantine[]> {
+  const names = await readdir(runDir).catch(() => [] as string[]);
+  const out: Quarantine[] = [];
+  for (const n of names.filter((x) => QUARANTINE_NOTE.test(x))) {
+    const note = await readFile(join(runDir, n), 'utf8').then((t) => JSON.parse(t) as Partial<QuarantineNote>, () => null);
+    out.push({
+      path: join(runDir, n.slice(0, -'.json'.length)),
+      createdAt: typeof note?.createdAt === 'string' ? note.createdAt : '',
+      why: typeof note?.why === 'string' ? note.why : 'unknown (its note is unreadable)',
+      lines: Array.isArray(note?.lines) ? note.lines.map((l) => ({ line: Number(l.line), reason: String(l.reason) })) : [],
+    });
+  }
+  return out.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+interface QuarantineNote {
+  source: string;
+  createdAt: string;
+  why: string;
+  /** Each line: its number in the source, why it was unreadable, and where its bytes are in the quarantine file. */
+  lines: { line: number; reason: string; offset: number; length: number }[];
+}
+
+/** An unreadable line on its way to quarantine: its number, reason and original bytes. */
+export interface QuarantinedLine extends BadLine {
+  bytes: Uint8Array;
+}
+
+/**
+ * Copies unreadable lines, byte for byte, to `metrics.jsonl.quarantine-<time>` (fsynced, with its note) before
+ * the caller rewrites metrics.jsonl without them. Returns what was written.
+ */
+export async function quarantineLines(runDir: string, lines: readonly QuarantinedLine[], why: string, now = new Date()): Promise<Quarantine> {
+  const base = `${METRICS_FILE}.quarantine-${fileTimestamp(now)}`;
+  let name = base;
+  let fh: import('node:fs/promises').FileHandle | null = null;
+  for (let i = 2; fh === null; i++) {
+    try {
+      fh = await open(join(runDir, name), 'wx');
+    } catch (e) {
+      if (!(isNodeError(e) && e.code === 'EEXIST') || i > 100) throw e;
+      name = `${base}-${i}`;
+    }
+  }
+  const note: QuarantineNote = { source: METRICS_FILE, createdAt: now.toISOString(), why, lines: [] };
+  try {
+    let offset = 0;
+    const newline = new Uint8Array([10]);
+    for (const l of lines) {
+      await writeAll(fh, l.bytes);
+      await writeAll(fh, newline);
+      note.lines.push({ line: l.line, reason: l.reason, offset, length: l.bytes.byteLength });
+      offset += l.bytes.byteLength + 1;
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await writeFileAtomic(join(runDir, `${name}.json`), JSON.stringify(note, null, 2), { fsync: true });
+  await fsyncDir(runDir);
+  return { path: join(runDir, name), createdAt: note.createdAt, why, lines: lines.map(({ line, reason }) => ({ line, reason })) };
+}
+
+/** The whole integrity report of one run folder. */
+export async function runIntegrity(runDir: string): Promise<RunIntegrity> {
+  const [metrics, checked, setAside] = await Promise.all([metricsIntegrity(runDir), verifyCheckpoints(runDir), listSetAsideCheckpoints(runDir)]);
+  const checkpoints: CheckpointIntegrity = { damaged: checked.damaged, setAside, unverified: checked.unverified };
+  const problems =
+    metrics.badLineCount > 0 || metrics.quarantines.length > 0 || metrics.index.status === 'damaged' ||
+    checkpoints.damaged.length > 0 || checkpoints.setAside.length > 0;
+  return { metrics, checkpoints, problems };
+}
+
