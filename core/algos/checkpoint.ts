@@ -6,7 +6,7 @@
  *           normaliser statistics (float64 as JSON numbers), optimizer step counts, the recent-return window.
  * Restoring all of it makes the resumed run produce the same numbers as one that never stopped.
  */
-import { loadCheckpoint, saveCheckpoint, type CheckpointArray } from '../store/index.js';
+import { describeDamage, loadCheckpoint, saveCheckpoint, type CheckpointArray } from '../store/index.js';
 import type { RunningMeanStdState, RewardScalerState } from '../common/normalizer.js';
 import type { Rng, RngState } from '../common/rng.js';
 import type { VectorEnvCopySnapshot } from '../envs/index.js';
@@ -85,10 +85,17 @@ export async function saveLoopCheckpoint(
   await saveCheckpoint(runDir, { step: counters.globalStep, models: model.toArtifacts(), arrays, state, metrics: finite }, { keepLast });
 }
 
-/** Restores the latest checkpoint into `parts`; returns its counters. */
-export async function loadLoopCheckpoint(runDir: string, parts: CheckpointParts): Promise<LoopCounters> {
+/**
+ * Restores the newest intact checkpoint into `parts`; returns its counters. Damaged newer checkpoints are skipped
+ * (and moved aside, so later saves at their steps cannot overwrite them); each one is reported through `warn` with
+ * its path and what was wrong, for the run log.
+ */
+export async function loadLoopCheckpoint(runDir: string, parts: CheckpointParts, warn?: (line: string) => void): Promise<LoopCounters> {
   const { model, optimizers, collector, rng, meta } = parts;
-  const ckpt = await loadCheckpoint<LoopState>(runDir, 'latest');
+  const ckpt = await loadCheckpoint<LoopState>(runDir, 'latest', { setAsideDamaged: true });
+  for (const d of ckpt.skipped) {
+    warn?.(`warning: skipped the damaged checkpoint at ${describeDamage(d)}; resuming from the checkpoint at step ${ckpt.step} (the damaged one is kept in ${d.dir})`);
+  }
   const s = ckpt.state;
   if (!s || s.version !== 1) throw new Error(`checkpoint at step ${ckpt.step} in ${runDir} has no training-loop state (version ${String(s?.version)})`);
   if (s.algo !== meta.algo || s.env !== meta.env || s.seed !== meta.seed) {

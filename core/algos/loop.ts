@@ -122,9 +122,17 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
     trainSeconds: 0,
   };
   if (opts.resume) {
-    c = await loadLoopCheckpoint(opts.runDir, parts);
+    c = await loadLoopCheckpoint(opts.runDir, parts, log); // logs a warning per damaged checkpoint it skipped
     // Metrics logged after the checkpoint (a crash, or a stop that lost its last flush) are logged again.
-    await truncateMetrics(opts.runDir, c.globalStep);
+    const cut = await truncateMetrics(opts.runDir, c.globalStep);
+    if (cut.quarantine) {
+      const lines = cut.quarantine.lines.map((l) => l.line);
+      log(
+        `warning: ${lines.length} unreadable line(s) of metrics.jsonl (line ${lines.slice(0, 20).join(', ')}${lines.length > 20 ? ', …' : ''}) ` +
+          `were moved to ${cut.quarantine.path} before it was cut back to step ${c.globalStep}`,
+      );
+    }
+    for (const p of cut.indexProblems) log(`warning: rebuilt the chart index from metrics.jsonl: ${p.file}: ${p.reason}`);
     log(`resumed ${opts.algo} on ${opts.env} from the checkpoint at step ${c.globalStep}`);
   } else {
     collector.reset(opts.seed);

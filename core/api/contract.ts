@@ -22,6 +22,7 @@ export const INVOKE_CHANNELS = [
   'metrics:query',
   'metrics:tail',
   'checkpoints:list',
+  'runs:integrity',
   'episodes:list',
   'episodes:get',
   'rollout:start',
@@ -282,6 +283,34 @@ export interface SystemInfo {
   versions: Record<string, string>;
 }
 
+/**
+ * What is damaged in a run's folder (core/store/integrity.ts), for the run view's warning box. Paths are full paths
+ * in the data folder; line numbers are 1-based lines of metrics.jsonl (of the file they were quarantined from).
+ */
+export interface RunIntegrityInfo {
+  metrics: {
+    /** Unreadable lines of metrics.jsonl now (a torn last line is not one); at most 1,000 listed. */
+    badLines: { line: number; reason: string }[];
+    badLineCount: number;
+    tornTailBytes: number;
+    /** The newest file unreadable lines were moved to before metrics.jsonl was rewritten, or null. */
+    quarantine: string | null;
+    quarantines: { path: string; createdAt: string; why: string; lines: { line: number; reason: string }[] }[];
+    /** The column index: 'rebuilt' when it was damaged and has just been rebuilt from metrics.jsonl. */
+    index: { status: 'ok' | 'unverified' | 'missing' | 'damaged' | 'rebuilt'; problems: { file: string; reason: string }[] };
+  };
+  checkpoints: {
+    /** Damaged checkpoints (never loaded: resumes and rollouts use the newest intact one). */
+    damaged: { step: number; dir: string; file: string; reason: string }[];
+    /** Damaged checkpoints a resume moved aside (kept, not deleted). */
+    setAside: { step: number; dir: string; file: string; reason: string; movedAt: string }[];
+    /** Steps of checkpoints written before checksums existed (loadable, not verifiable). */
+    unverified: number[];
+  };
+  /** Whether anything needs the user's attention. */
+  problems: boolean;
+}
+
 /** Response type per invoke channel. */
 export interface InvokeResponses {
   'runs:list': RunInfo[];
@@ -295,6 +324,7 @@ export interface InvokeResponses {
   'metrics:query': MetricsQueryResult;
   'metrics:tail': MetricsTailResult;
   'checkpoints:list': CheckpointInfo[];
+  'runs:integrity': RunIntegrityInfo;
   'episodes:list': EpisodeInfo[];
   'episodes:get': EpisodeData;
   'rollout:start': RolloutStarted;

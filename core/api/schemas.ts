@@ -121,6 +121,8 @@ export const requestSchemas = {
     offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   }),
   'checkpoints:list': ById,
+  /** What is damaged in the run's folder (bad metrics lines, quarantines, index, checkpoints). */
+  'runs:integrity': ById,
   'episodes:list': ById,
   'episodes:get': z.strictObject({ id: RunId, step: Step }),
   'rollout:start': z.strictObject({

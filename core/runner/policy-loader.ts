@@ -9,13 +9,16 @@
  *                  ±config.clipObs), exactly as the loop's evaluation uses them.
  * Deterministic acting is the mode (argmax logits / Gaussian mean), as evaluation; stochastic samples from
  * the policy with the caller's Rng. Continuous actions are clipped to the bounds when config.clipActions.
+ * A damaged checkpoint is refused, never played: the store verifies every file against the checksums saved with it
+ * (core/store/checkpoints.ts), and weights that are not finite numbers are refused here too (checkpoints written
+ * before checksums existed cannot be verified otherwise).
  */
 import { categoricalModeJs, sampleCategoricalJs } from '../common/distributions-js.js';
 import { actionDim, Mlp } from '../common/networks.js';
 import { RunningMeanStd, type RunningMeanStdState } from '../common/normalizer.js';
 import type { Rng } from '../common/rng.js';
 import { envSpec, isEnvId, type EnvId, type Space } from '../envs/index.js';
-import { loadCheckpoint } from '../store/index.js';
+import { DamagedFileError, loadCheckpoint, type LoadedCheckpoint, StoreError } from '../store/index.js';
 
 /** The parts of the training loop's checkpoint state a policy needs (the rest is for resuming). */
 interface PolicyState {
@@ -122,11 +125,24 @@ function logStdFromParams(params: unknown, actor: Mlp, actDim: number): Float32A
   return params.slice(offset, offset + actDim);
 }
 
+/** The checkpoint, every file verified; damage becomes an error naming the checkpoint and the file. */
+async function loadVerified(source: PolicySource): Promise<LoadedCheckpoint<PolicyState>> {
+  try {
+    return await loadCheckpoint<PolicyState>(source.runDir, source.step);
+  } catch (error) {
+    if (error instanceof DamagedFileError) {
+      throw new Error(`refusing to play the checkpoint at step ${String(source.step)}: ${error.file} is damaged (${error.reason})`, { cause: error });
+    }
+    if (error instanceof StoreError && error.code === 'CORRUPT') throw new Error(`refusing to play a damaged checkpoint: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
+
 /** Loads the policy of checkpoint `step` of a run; errors name the checkpoint and what is missing. */
 export async function loadPolicy(source: PolicySource): Promise<LoadedPolicy> {
   if (!isEnvId(source.env)) throw new Error(`unknown env ${JSON.stringify(source.env)}`);
   const envId = source.env;
-  const ckpt = await loadCheckpoint<PolicyState>(source.runDir, source.step);
+  const ckpt = await loadVerified(source);
   const where = `the checkpoint at step ${ckpt.step}`;
   const artifacts = ckpt.models?.actor;
   if (!artifacts) throw new Error(`${where} has no actor model (models: ${Object.keys(ckpt.models ?? {}).join(', ') || 'none'})`);
@@ -135,6 +151,10 @@ export async function loadPolicy(source: PolicySource): Promise<LoadedPolicy> {
   const spec = envSpec(envId);
   const actor = Mlp.fromArtifacts(artifacts);
   try {
+    const bad = actor.getWeights().findIndex((w) => w.some((x) => !Number.isFinite(x)));
+    if (bad >= 0) {
+      throw new Error(`refusing to play ${where}: ${ckpt.dir}/actor/weights.bin holds non-finite weights (tensor ${bad}); it is damaged or training diverged`);
+    }
     const outputs = actionDim(spec.actionSpace);
     if (actor.spec.inputDim !== spec.obsDim || actor.spec.outputDim !== outputs) {
       throw new Error(

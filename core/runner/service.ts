@@ -15,10 +15,21 @@ import {
   type MetricSeries,
   type MetricsQueryResult,
   OVERVIEW_POINTS,
+  type RunIntegrityInfo,
   type SystemInfo,
 } from '../api/contract.js';
 import { dispatch } from '../api/validate.js';
-import { lineAlignedSize, listCheckpoints, listEpisodes, loadEpisode, METRICS_FILE, MetricReader, resolveHome, RunStore } from '../store/index.js';
+import {
+  lineAlignedSize,
+  listCheckpoints,
+  listEpisodes,
+  loadEpisode,
+  METRICS_FILE,
+  MetricReader,
+  resolveHome,
+  runIntegrity,
+  RunStore,
+} from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
 import { RunManager } from './run-manager.js';
@@ -210,6 +221,18 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
     'checkpoints:list': async ({ id }) =>
       (await listCheckpoints(runDir(id))).map((c) => ({ step: c.step, time: c.createdAt, metrics: c.metrics })),
+    'runs:integrity': async ({ id }): Promise<RunIntegrityInfo> => {
+      const dir = runDir(id);
+      const report: RunIntegrityInfo = await runIntegrity(dir);
+      if (report.metrics.index.status === 'damaged') {
+        // Rebuilt from metrics.jsonl now unless a process is writing the run (then by its next writer); until then
+        // charts read around the damage.
+        await manager.prepareOverviews(id);
+        const after = await runIntegrity(dir);
+        if (after.metrics.index.status !== 'damaged') report.metrics.index.status = 'rebuilt';
+      }
+      return report;
+    },
     'episodes:list': async ({ id }) => {
       try {
         return (await listEpisodes(runDir(id))).map((e) => ({ step: e.step, envId: e.envId, seed: e.seed, return: e.return, length: e.length }));
