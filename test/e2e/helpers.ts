@@ -9,11 +9,14 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ensureRendererBuilt } from '../../core/host/renderer-build.js';
 import { startServer, type RunningServer } from '../../core/host/server.js';
+import { openAppBackend, type AppBackend } from '../../core/runner/service.js';
 
 export const RESULTS_DIR = resolve('test-results');
 
 export interface E2eServer {
   server: RunningServer;
+  /** The server's back end, for tests that set up state the way another client would. */
+  backend: AppBackend;
   home: string;
   close(): Promise<void>;
 }
@@ -23,12 +26,15 @@ export async function startE2eServer(seed?: (home: string) => Promise<unknown>):
   const home = mkdtempSync(join(tmpdir(), 'policylab-e2e-'));
   await seed?.(home);
   const staticDir = await ensureRendererBuilt();
-  const server = await startServer({ home, staticDir, maxConcurrent: 2 });
+  const backend = await openAppBackend({ home, transport: 'browser', maxConcurrent: 2, probeAtStart: true });
+  const server = await startServer({ backend, staticDir });
   return {
     server,
+    backend,
     home,
     async close() {
       await server.close();
+      await backend.close();
       rmSync(home, { recursive: true, force: true });
     },
   };

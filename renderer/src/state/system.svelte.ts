@@ -1,27 +1,68 @@
-/** system:info (backend, versions, data folder) and the connection state, shown in the header. */
-import type { SystemInfo } from '../../../core/api/contract.js';
+/**
+ * system:info (backend, versions, data folder, runs at once), the connection state, and the store's notices (an index
+ * rebuilt, a damaged file moved aside) shown as dismissible banners — kept dismissed for this session.
+ */
+import type { StoreNoticeInfo, SystemInfo } from '../../../core/api/contract.js';
 import { api, errorText } from '../lib/api.js';
 
 export class SystemState {
   info = $state<SystemInfo | null>(null);
   error = $state<string | null>(null);
   connected = $state(false);
+  #notices = $state<StoreNoticeInfo[]>([]);
+  #dismissed = $state<string[]>([]);
+
+  /** Notices not dismissed yet, oldest first. */
+  get notices(): StoreNoticeInfo[] {
+    return this.#notices.filter((n) => !this.#dismissed.includes(noticeKey(n)));
+  }
+
+  dismiss(n: StoreNoticeInfo): void {
+    this.#dismissed = [...this.#dismissed, noticeKey(n)];
+  }
 
   connect(): () => void {
-    return api().onConnection((connected) => {
+    const offConnection = api().onConnection((connected) => {
       this.connected = connected;
-      if (connected && !this.info) void this.load();
+      if (connected) void this.load();
     });
+    const offNotice = api().on('system:notice', (n) => this.#addNotices([n]));
+    return () => {
+      offConnection();
+      offNotice();
+    };
   }
 
   async load(): Promise<void> {
     try {
-      this.info = await api().call('system:info');
+      const info = await api().call('system:info');
+      this.info = info;
+      this.#addNotices(info.notices);
       this.error = null;
     } catch (err) {
       this.error = errorText(err);
     }
   }
+
+  /** Sets how many runs train at once (the back end starts queued runs at once if it grew). */
+  async setMaxConcurrent(n: number): Promise<void> {
+    try {
+      this.info = await api().call('system:settings', { maxConcurrent: n });
+      this.error = null;
+    } catch (err) {
+      this.error = errorText(err);
+    }
+  }
+
+  #addNotices(incoming: StoreNoticeInfo[]): void {
+    const known = this.#notices.map(noticeKey);
+    const fresh = incoming.filter((n) => !known.includes(noticeKey(n)));
+    if (fresh.length > 0) this.#notices = [...this.#notices, ...fresh];
+  }
+}
+
+function noticeKey(n: StoreNoticeInfo): string {
+  return `${n.time}\u0000${n.message}`;
 }
 
 export const systemState = new SystemState();
