@@ -328,22 +328,3 @@ export class Mlp {
 export function actionDim(space: Space): number {
   return space.kind === 'discrete' ? space.n : space.shape.reduce((a, b) => a * b, 1);
 }
-
-/**
- * The policy network: obs → logits (Discrete) or means (Box), output gain 0.01 so the initial policy is
- * near-uniform / near-zero-mean. `rng` seeds the orthogonal init — pass the run's Rng (default: seed 0).
- */
-export function createActor(obsDim: number, actionSpace: Space, hidden: number[], activation: Activation = 'tanh', rng: Rng = new Rng(0)): Mlp {
-  return new Mlp({ inputDim: obsDim, hiddenSizes: hidden, outputDim: actionDim(actionSpace), activation, outputGain: GAIN.policy }, rng);
-}
-
-/** The value network: obs → V(s), output gain 1. `rng` seeds the orthogonal init (default: seed 0). */
-export function createCritic(obsDim: number, hidden: number[], activation: Activation = 'tanh', rng: Rng = new Rng(0)): Mlp {
-  return new Mlp({ inputDim: obsDim, hiddenSizes: hidden, outputDim: 1, activation, outputGain: GAIN.value }, rng);
-}
-
-/** State-independent log-std of a Gaussian policy, one trainable value per action dimension (CleanRL: zeros). */
-export function createLogStd(actDim: number, initial = 0): tf.Variable<tf.Rank.R1> {
-  if (!Number.isInteger(actDim) || actDim <= 0) throw new Error(`createLogStd: actDim must be a positive integer, got ${actDim}`);
-  return ownedVariable(tf.fill([actDim], initial)) as tf.Variable<tf.Rank.R1>;
-}

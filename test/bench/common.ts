@@ -1,11 +1,11 @@
 /**
  * Shared-machinery benchmark: the active tfjs backend (and why faster ones were skipped), the rollout-time
- * forward pass (plain-JS `forwardJs` vs tfjs `apply` + read-back) and one Adam update step of a 64×64 MLP.
- * The update step is also timed on every other registered pure backend (wasm, cpu) for comparison.
+ * forward pass (plain-JS `forwardJs` vs tfjs `apply` + read-back) and one tfjs autodiff Adam step (tf.train.adam) of
+ * a 64×64 MLP, on the active backend and every other registered pure backend (wasm, cpu) for comparison. (Training
+ * updates run on the project's own engine, core/algos/nn; test/bench/algos.ts times it against tfjs.)
  */
 import * as tf from '@tensorflow/tfjs';
 import { Mlp } from '../../core/common/networks.js';
-import { Adam } from '../../core/common/optim.js';
 import { Rng } from '../../core/common/rng.js';
 import { describeBackend, formatBackend, initBackend } from '../../core/tensor/backend.js';
 
@@ -53,15 +53,15 @@ function forwardTimings(actor: Mlp, rng: Rng): void {
 
 function updateTimings(label: string, rng: Rng, minibatches: number[]): Record<number, number> {
   const critic = new Mlp({ inputDim: OBS_DIM, hiddenSizes: HIDDEN, outputDim: 1, activation: 'tanh', outputGain: 1 }, rng);
-  const adam = new Adam(critic.variables, { learningRate: 3e-4, eps: 1e-5 });
+  const adam = tf.train.adam(3e-4, 0.9, 0.999, 1e-5);
   const result: Record<number, number> = {};
   for (const mb of minibatches) {
     const x = tf.tensor2d(randomBatch(rng, mb), [mb, OBS_DIM]);
     const y = tf.randomNormal([mb, 1]);
     const loss = () => tf.mean(tf.square(tf.sub(critic.apply(x as tf.Tensor2D), y))) as tf.Scalar;
-    const ms = timeMs(() => adam.update(loss, 0.5), mb >= 512 ? 40 : 150, 10);
+    const ms = timeMs(() => adam.minimize(loss, true, critic.variables)?.dispose(), mb >= 512 ? 40 : 150, 10);
     result[mb] = ms;
-    console.log(`  ${label}: Adam update (MSE, grad clip) minibatch ${String(mb).padStart(4)}: ${fmt(ms)}/step`);
+    console.log(`  ${label}: Adam step (MSE) minibatch ${String(mb).padStart(4)}: ${fmt(ms)}/step`);
     tf.dispose([x, y]);
   }
   adam.dispose();

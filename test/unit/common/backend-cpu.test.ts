@@ -1,11 +1,10 @@
-// The same distribution, network and optimiser tests on tfjs's pure-JS cpu backend (POLICYLAB_BACKEND=cpu),
+// The same distribution and network tests on tfjs's pure-JS cpu backend (POLICYLAB_BACKEND=cpu),
 // so the fallback every machine has is held to the same numbers as the default backend.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, expect, it } from 'vitest';
 import { describeBackend, initBackend } from '../../../core/tensor/backend.js';
 import { distributionSuite } from './distributions.suite.js';
 import { networkSuite } from './networks.suite.js';
-import { optimSuite } from './optim.suite.js';
 
 beforeAll(async () => {
   process.env.POLICYLAB_BACKEND = 'cpu';
@@ -19,4 +18,3 @@ it('runs on the cpu backend', () => {
 
 distributionSuite();
 networkSuite();
-optimSuite();

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { orthogonalKernel, orthogonalMatrix } from '../../../core/common/init.js';
-import { createActor, createCritic, createLogStd, GAIN, Mlp, PREDICT_TF_MIN_BATCH } from '../../../core/common/networks.js';
+import { GAIN, Mlp, PREDICT_TF_MIN_BATCH } from '../../../core/common/networks.js';
 import { Rng } from '../../../core/common/rng.js';
 import { dense, tanh } from '../../../core/tensor/ops.js';
 
@@ -141,7 +141,7 @@ export function networkSuite(): void {
     });
 
     it('syncCache picks up weight changes; setWeights validates', () => {
-      const mlp = createCritic(2, [4], 'tanh', new Rng(0));
+      const mlp = new Mlp({ inputDim: 2, hiddenSizes: [4], outputDim: 1, activation: 'tanh', outputGain: GAIN.value }, new Rng(0));
       const x = Float32Array.of(0.5, -0.5);
       const out = new Float32Array(1);
       const before = mlp.forwardJs(x, 1, out)[0];
@@ -194,23 +194,14 @@ export function networkSuite(): void {
       expect(() => Mlp.fromArtifacts({ modelTopology: { class_name: 'Model', config: {} } })).toThrow(/expected a Sequential/);
     });
 
-    it('createActor / createCritic / createLogStd shape the heads with the usual gains', () => {
-      const discrete = createActor(4, { kind: 'discrete', n: 3 }, [64, 64], 'tanh', new Rng(1));
-      const box = createActor(3, { kind: 'box', shape: [2], low: new Float32Array(2), high: new Float32Array(2) }, [32], 'tanh', new Rng(1));
-      const critic = createCritic(4, [64, 64], 'tanh', new Rng(1));
-      expect(discrete.spec.outputDim).toBe(3);
-      expect(discrete.spec.outputGain).toBe(GAIN.policy);
-      expect(box.spec.outputDim).toBe(2);
-      expect(critic.spec.outputDim).toBe(1);
-      expect(critic.spec.outputGain).toBe(1);
+    it('scales the output layer by outputGain (policy 0.01, value 1)', () => {
+      const actor = new Mlp({ inputDim: 4, hiddenSizes: [64, 64], outputDim: 3, activation: 'tanh', outputGain: GAIN.policy }, new Rng(1));
+      const critic = new Mlp({ inputDim: 4, hiddenSizes: [64, 64], outputDim: 1, activation: 'tanh', outputGain: GAIN.value }, new Rng(1));
       const w = critic.getWeights()[4]; // [64, 1]: a unit vector
       expect(w.reduce((s, x) => s + x * x, 0)).toBeCloseTo(1, 5);
-      const actorOut = discrete.getWeights()[4]; // [64, 3]: columns of norm 0.01
+      const actorOut = actor.getWeights()[4]; // [64, 3]: columns of norm 0.01
       expectScaledIdentity(smallGram(actorOut, 64, 3), 1e-4, 1e-8);
-      const logStd = createLogStd(2);
-      expect(Array.from(logStd.dataSync())).toEqual([0, 0]);
-      [discrete, box, critic].forEach((m) => m.dispose());
-      logStd.dispose();
+      [actor, critic].forEach((m) => m.dispose());
     });
 
     it('does not leak tensors (apply/gradients in tidy; dispose frees the variables)', () => {
