@@ -31,14 +31,3 @@ export const a2cConfigSchema = z
   .strict();
 
 export type A2cConfig = z.output<typeof a2cConfigSchema>;
-
-export interface A2cDerived {
-  batchSize: number;
-  numIterations: number;
-}
-
-export function deriveA2c(config: A2cConfig, totalSteps: number): A2cDerived {
-  const batchSize = config.numEnvs * config.numSteps;
-  return { batchSize, numIterations: Math.max(1, Math.ceil(totalSteps / batchSize)) };
-}
-

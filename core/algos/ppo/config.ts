@@ -50,25 +50,3 @@ export const ppoConfigSchema = z
   });
 
 export type PpoConfig = z.output<typeof ppoConfigSchema>;
-
-export interface PpoDerived {
-  /** numEnvs · numSteps: samples per rollout. */
-  batchSize: number;
-  /** floor(batchSize / numMinibatches). */
-  minibatchSize: number;
-  /** Updates in a run of totalSteps env steps: ceil(totalSteps / batchSize). */
-  numIterations: number;
-}
-
-/** Every derived quantity, from the config alone (STYLE: one pure function). */
-export function derivePpo(config: PpoConfig, totalSteps: number): PpoDerived {
-  const batchSize = config.numEnvs * config.numSteps;
-  if (config.numMinibatches > batchSize) {
-    throw new Error(`config.numMinibatches must be ≤ numEnvs · numSteps = ${batchSize}, got ${config.numMinibatches}`);
-  }
-  return {
-    batchSize,
-    minibatchSize: Math.floor(batchSize / config.numMinibatches),
-    numIterations: Math.max(1, Math.ceil(totalSteps / batchSize)),
-  };
-}

@@ -37,12 +37,3 @@ export const reinforceConfigSchema = z
   .strict();
 
 export type ReinforceConfig = z.output<typeof reinforceConfigSchema>;
-
-export interface ReinforceDerived {
-  /** Env copies: one per episode of an update. */
-  numEnvs: number;
-}
-
-export function deriveReinforce(config: ReinforceConfig): ReinforceDerived {
-  return { numEnvs: config.episodesPerUpdate };
-}

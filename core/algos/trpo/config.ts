@@ -30,18 +30,3 @@ export const trpoConfigSchema = z
   .strict();
 
 export type TrpoConfig = z.output<typeof trpoConfigSchema>;
-
-export interface TrpoDerived {
-  batchSize: number;
-  numIterations: number;
-  criticMinibatchSize: number;
-}
-
-export function deriveTrpo(config: TrpoConfig, totalSteps: number): TrpoDerived {
-  const batchSize = config.numEnvs * config.numSteps;
-  return {
-    batchSize,
-    numIterations: Math.max(1, Math.ceil(totalSteps / batchSize)),
-    criticMinibatchSize: Math.min(config.criticMinibatchSize, batchSize),
-  };
-}

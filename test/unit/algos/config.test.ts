@@ -4,10 +4,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { derivePpo } from '../../../core/algos/ppo/config.js';
-import { deriveA2c } from '../../../core/algos/a2c/config.js';
-import { deriveTrpo } from '../../../core/algos/trpo/config.js';
-import { deriveReinforce } from '../../../core/algos/reinforce/config.js';
 import { ALGO_IDS, ALGOS, describeAlgos, resolveConfig } from '../../../core/algos/registry.js';
 import { ENV_IDS } from '../../../core/envs/index.js';
 
@@ -60,21 +56,5 @@ describe('config schemas', () => {
     expect(plain.config).toEqual(ALGOS.ppo.configSchema.parse({}));
     expect(plain.totalSteps).toBe(1000);
     expect(resolveConfig('ppo', 'MountainCar-v0').preset).toBeNull();
-  });
-});
-
-describe('derived values', () => {
-  it('PPO: batch, minibatch and iterations from the config', () => {
-    const c = ALGOS.ppo.configSchema.parse({ numEnvs: 4, numSteps: 128, numMinibatches: 4 });
-    expect(derivePpo(c, 500_000)).toEqual({ batchSize: 512, minibatchSize: 128, numIterations: 977 });
-    // The schema itself refuses it (so the CLI and the launch form do too), naming the field.
-    const bad = ALGOS.ppo.configSchema.safeParse({ numEnvs: 1, numSteps: 2, numMinibatches: 4 });
-    expect(bad.success).toBe(false);
-    expect(bad.error?.issues[0]).toMatchObject({ path: ['numMinibatches'], message: expect.stringMatching(/must be ≤ numEnvs · numSteps = 1 · 2 = 2/) });
-  });
-  it('A2C, TRPO, REINFORCE', () => {
-    expect(deriveA2c(ALGOS.a2c.configSchema.parse({}), 1000)).toEqual({ batchSize: 40, numIterations: 25 });
-    expect(deriveTrpo(ALGOS.trpo.configSchema.parse({ numEnvs: 2, numSteps: 32, criticMinibatchSize: 128 }), 640)).toEqual({ batchSize: 64, numIterations: 10, criticMinibatchSize: 64 });
-    expect(deriveReinforce(ALGOS.reinforce.configSchema.parse({ episodesPerUpdate: 6 }))).toEqual({ numEnvs: 6 });
   });
 });
