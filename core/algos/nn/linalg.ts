@@ -6,7 +6,7 @@
  * A layer's parameters are the block [in + 1, out] = kernel rows then the bias row (the flat layout of mlp.ts), so
  * appending a constant column to the input folds the bias into the same product.
  *
- * Kernel choice, measured on this 2-core machine (tfjs 4.22, Node 20): the WebAssembly SIMD kernel (wasm-gemm.ts)
+ * Kernel choice, measured on this 2-core machine (tfjs 4.22, Node 20): the WebAssembly SIMD kernel (kernels.wat)
  * runs a 256×64×64 product in ~0.12 ms including the padded copies (~9 GMAC/s), the register-blocked JS kernel in
  * ~1.0 ms (~1 GMAC/s). Through tfjs the cost is dispatch, not arithmetic: one forward call of a 64×64 MLP on 8 rows
  * takes ~55 µs on tfjs-wasm (~165 µs on tfjs-cpu), and a PPO minibatch step (256 samples, actor + critic, Adam)

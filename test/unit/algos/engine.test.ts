@@ -9,7 +9,7 @@ import { Mlp } from '../../../core/common/networks.js';
 import { ActorCritic } from '../../../core/algos/model.js';
 import { gemmNT } from '../../../core/algos/nn/gemm.js';
 import { fastTanh, KERNEL } from '../../../core/algos/nn/linalg.js';
-import { gemmNTWasm, wasmActivationAt, wasmGemm, wasmHeap } from '../../../core/algos/nn/wasm-gemm.js';
+import { wasmActivationAt, wasmGemm, wasmGemmAt, wasmHeap } from '../../../core/algos/nn/wasm-gemm.js';
 import { MlpNet, mlpParamCount } from '../../../core/algos/nn/mlp.js';
 import { Adam, clipGradNorm, RmsProp } from '../../../core/algos/nn/optim.js';
 import { mlpApplyTf, writeFlat } from '../../../core/algos/pg-tf.js';
@@ -61,6 +61,23 @@ describe('gemmNT', () => {
     }
   });
 });
+
+/** `gemmNT` on the WASM kernel: pads A and B into the heap (zeros), multiplies, copies C back. */
+function gemmNTWasm(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n: number, p: number, accumulate: boolean): void {
+  const p4 = (p + 3) & ~3;
+  const m2 = (m + 1) & ~1;
+  const n4 = (n + 3) & ~3;
+  const bAt = m2 * p4;
+  const cAt = bAt + n4 * p4;
+  const h = wasmHeap(cAt + m2 * n4);
+  h.fill(0, 0, cAt);
+  for (let i = 0; i < m; i++) h.set(A.subarray(i * p, i * p + p), i * p4);
+  for (let j = 0; j < n; j++) h.set(B.subarray(j * p, j * p + p), bAt + j * p4);
+  wasmGemmAt(0, bAt, cAt, m2, n4, p4);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) C[i * n + j] = (accumulate ? C[i * n + j] : 0) + h[cAt + i * n4 + j];
+  }
+}
 
 describe('WebAssembly SIMD kernels', () => {
   it('are used where WebAssembly SIMD validates (Node 20 has it)', () => {
@@ -162,7 +179,7 @@ describe('MlpNet', () => {
 });
 
 describe('ActorCritic', () => {
-  it('initialises like core/common createActor/createCritic from the same Rng and exports loadable artifacts', async () => {
+  it('initialises like the core/common Mlp (critic, then actor) from the same Rng and exports loadable artifacts', async () => {
     const space = { kind: 'discrete', n: 2 } as const;
     const model = ActorCritic.create({ obsDim: 4, actionSpace: space, hiddenSizes: [64, 64], activation: 'tanh', logStdInit: 0 }, new Rng(7));
     const rng = new Rng(7);
