@@ -1,15 +1,18 @@
 /**
  * Algorithm benchmarks (`npm run bench`; POLICYLAB_BENCH_QUICK=1 for a shorter pass):
- *  1. each algorithm on CartPole-v1 with its preset, seeds 1–3: env steps and wall time until the mean return of the
- *     last 20 training episodes first reaches 475, final return, training SPS and each phase's share of the time;
+ *  1. each algorithm on CartPole-v1 with its preset, on held-out seeds 6–15 (the presets were tuned on seeds 1–5;
+ *     quick: 6–8): env steps and wall time until the mean return of the last 20 training episodes first reaches 475
+ *     (median and range), final return, training SPS and each phase's share of the time;
  *  2. PPO with CleanRL's defaults (preset none) on CartPole — like for like with CleanRL's anchor;
- *  3. PPO on Acrobot-v1 and Pendulum-v1 with their presets (return after 500k steps);
+ *  3. PPO on Acrobot-v1 and Pendulum-v1 with their presets, held-out seed 6 (return after 500k steps);
  *  4. the PPO anchor as the issue measures it: `npm run train -- --algo ppo --env CartPole-v1 --seed 1` in a fresh
  *     POLICYLAB_HOME, time from launching the command to the metric record where the 20-episode mean reaches 475;
  *  5. one PPO minibatch update (256 samples, 64×64 actor + critic) on each gradient path: WASM-SIMD kernels, plain-JS
  *     kernels, tfjs autodiff on the active backend.
- * Anchors (measured side by side on the project's 2-core machines, PyTorch 1.13, Gymnasium 0.29.1) are printed with
- * the ratios ours / theirs. Full: ~2.5 min on 2 cores; quick (Acrobot/Pendulum 100k, CleanRL defaults 200k): ~1.5 min.
+ * Peer figures (ANCHORS, each with its provenance) were measured once on an earlier machine, not in this run: step
+ * counts are printed with the ratio ours / theirs (they do not depend on the machine, though the seeds differ), times
+ * and SPS side by side without a ratio. Full: ~6 min on 2 cores; quick (3 seeds, Acrobot/Pendulum 100k, CleanRL
+ * defaults 200k): ~1.5 min.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -29,12 +32,98 @@ import { describeBackend, initBackend } from '../../core/tensor/backend.js';
 
 const QUICK = process.env.POLICYLAB_BENCH_QUICK === '1';
 
-const ANCHORS = {
-  cleanrlPpo: { steps: 188_000, seconds: 22.7, sps: 8_200 },
-  sb3Ppo: { steps: 36_000, seconds: 6.0 },
-  sb3A2c: { steps: 97_000, seconds: 7.1 },
-  sb3Trpo: { steps: 63_000, seconds: 12.9, evalAfter: 435 },
-} as const;
+/** The CartPole-v1 presets were tuned on seeds 1–5 (see each algorithm's presets.ts); the bench reports seeds held out from that. */
+const HELD_OUT_SEEDS = QUICK ? [6, 7, 8] : [6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const SEEDS_NOTE = `held-out seeds ${HELD_OUT_SEEDS[0]}–${HELD_OUT_SEEDS[HELD_OUT_SEEDS.length - 1]} (presets tuned on seeds 1–5)`;
+
+/** Where a peer figure came from. "not recorded" where the source (issue 4, which set the figures) does not say. */
+interface Provenance {
+  library: string;
+  version: string;
+  commit: string;
+  hyperparameters: string;
+  measurement: string;
+  machine: string;
+}
+
+/** Shared by every peer figure: issue 4 ("measured side by side on these 2-core machines (PyTorch 1.13, Gymnasium 0.29.1)"). */
+const PEER_MACHINE =
+  'an earlier 2-core machine of this project (CPU model not recorded; the review of issue 10 found it differs from the current machines); PyTorch 1.13, Gymnasium 0.29.1';
+/** The criterion, as issue 4 defines it for both sides; how it was read out of the peers' logs is not recorded. */
+const PEER_CRITERION = 'first env step at which the mean return of the last 20 training episodes reaches 475';
+
+const ANCHORS: Record<'cleanrlPpo' | 'sb3Ppo' | 'sb3A2c' | 'sb3Trpo', { steps: number; seconds: number; sps?: number; evalAfter?: number; provenance: Provenance }> = {
+  cleanrlPpo: {
+    steps: 188_000,
+    seconds: 22.7,
+    sps: 8_200,
+    provenance: {
+      library: 'CleanRL cleanrl/ppo.py',
+      version: 'not recorded',
+      commit:
+        'not recorded (ppo.py imports Gymnasium since 35896b1f, 2023-11-27, and its defaults are unchanged from then to fe8d8a03, 2026-04-20)',
+      hyperparameters:
+        'ppo.py defaults: total_timesteps 500k, num_envs 4, num_steps 128, learning_rate 2.5e-4 annealed linearly to 0, gamma 0.99, gae_lambda 0.95, ' +
+        'num_minibatches 4, update_epochs 4, norm_adv, clip_coef 0.2, clip_vloss, ent_coef 0.01, vf_coef 0.5, max_grad_norm 0.5, target_kl None, ' +
+        'Adam eps 1e-5, separate 64×64 tanh actor and critic (orthogonal init)',
+      measurement:
+        `${PEER_CRITERION} (charts/episodic_return), median over seeds (which and how many: not recorded); CleanRL treats time-limit ` +
+        'truncation as termination (next_done = terminations | truncations: no bootstrap at the 500-step limit); seconds: wall time to that step ' +
+        '(what the clock includes: not recorded); SPS: over the 500k steps',
+      machine: PEER_MACHINE,
+    },
+  },
+  sb3Ppo: {
+    steps: 36_000,
+    seconds: 6.0,
+    provenance: {
+      library: 'Stable-Baselines3 PPO with the RL Zoo (rl_zoo3) hyperparameters',
+      version: 'not recorded',
+      commit: 'not recorded',
+      hyperparameters:
+        'RL Zoo hyperparams/ppo.yml CartPole-v1 (unchanged from e8d0fd3, 2019-10-25, to 22e3ff2, 2026-04-23): n_envs 8, n_timesteps 1e5, n_steps 32, ' +
+        'batch_size 256, gae_lambda 0.8, gamma 0.98, n_epochs 20, ent_coef 0.0, learning_rate lin_0.001, clip_range lin_0.2; SB3 defaults (the same ' +
+        'from v1.7.0 to v2.8.0): vf_coef 0.5, max_grad_norm 0.5, normalize_advantage, clip_range_vf None, Adam eps 1e-5, separate 64×64 tanh pi/vf',
+      measurement:
+        `${PEER_CRITERION}, one figure (seeds: not recorded); SB3 bootstraps V(final observation) at time-limit truncation; ` +
+        'evaluation 500 after 100k steps in 16.6 s (issue 4)',
+      machine: PEER_MACHINE,
+    },
+  },
+  sb3A2c: {
+    steps: 97_000,
+    seconds: 7.1,
+    provenance: {
+      library: 'Stable-Baselines3 A2C with the RL Zoo hyperparameters',
+      version: 'not recorded',
+      commit: 'not recorded',
+      hyperparameters:
+        'RL Zoo hyperparams/a2c.yml CartPole-v1 (unchanged from 5361ba6, 2019-10-14, to 22e3ff2): n_envs 8, n_timesteps 5e5, ent_coef 0.0; SB3 ' +
+        'defaults (v1.7.0–v2.8.0): learning_rate 7e-4 constant, n_steps 5, gamma 0.99, gae_lambda 1.0, vf_coef 0.5, max_grad_norm 0.5, ' +
+        'RMSprop (alpha 0.99, eps 1e-5), normalize_advantage False, separate 64×64 tanh pi/vf',
+      measurement: `${PEER_CRITERION}, one figure (seeds: not recorded); SB3 bootstraps V(final observation) at time-limit truncation`,
+      machine: PEER_MACHINE,
+    },
+  },
+  sb3Trpo: {
+    steps: 63_000,
+    seconds: 12.9,
+    evalAfter: 435,
+    provenance: {
+      library: 'sb3-contrib TRPO with the RL Zoo hyperparameters',
+      version: 'not recorded',
+      commit: 'not recorded',
+      hyperparameters:
+        'RL Zoo hyperparams/trpo.yml CartPole-v1 (unchanged from e4f0dfa, 2021-12-29, to 22e3ff2): n_envs 2, n_timesteps 1e5, n_steps 512, ' +
+        'batch_size 512, cg_damping 1e-3, gae_lambda 0.98, gamma 0.99, learning_rate 1e-3, n_critic_updates 20; sb3-contrib defaults (v1.7.0–v2.8.0): ' +
+        'cg_max_steps 15, line_search_shrinking_factor 0.8, line_search_max_iter 10, target_kl 0.01, normalize_advantage, sub_sampling_factor 1',
+      measurement:
+        `${PEER_CRITERION}, one figure (seeds: not recorded); then falls back: evaluation return 435 (after how many steps and over how many ` +
+        'episodes: not recorded); SB3 bootstraps V(final observation) at time-limit truncation',
+      machine: PEER_MACHINE,
+    },
+  },
+};
 
 interface Outcome {
   algo: AlgoId;
@@ -73,6 +162,12 @@ const median = (xs: number[]): number => {
 };
 const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
 const kfmt = (x: number | null | undefined): string => (x === null || x === undefined ? '—' : `${(x / 1000).toFixed(1)}k`);
+/** Median over seeds where a seed that never reached the threshold counts as later than every other (null: half or more never did). */
+const medianReached = (xs: (number | null)[]): number | null => {
+  const m = median(xs.map((x) => x ?? Infinity));
+  return Number.isFinite(m) ? m : null;
+};
+const range = (xs: number[], f: (x: number) => string): string => (xs.length ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : '—');
 
 function phaseShares(outcomes: Outcome[]): string {
   const sum = { env: 0, inference: 0, update: 0, logging: 0 };
@@ -89,14 +184,23 @@ function summarise(label: string, outcomes: Outcome[]): { steps: number | null; 
     );
   }
   const solved = outcomes.filter((o) => o.result.solved);
-  const steps = solved.length === outcomes.length ? median(solved.map((o) => o.result.solved!.step)) : null;
-  const seconds = solved.length === outcomes.length ? median(solved.map((o) => o.result.solved!.seconds)) : null;
-  console.log(`  ${label} median: ${kfmt(steps)} steps, ${fmt(seconds, 2)} s to 475 | phases: ${phaseShares(outcomes)}`);
+  const steps = medianReached(outcomes.map((o) => o.result.solved?.step ?? null));
+  const seconds = medianReached(outcomes.map((o) => o.result.solved?.seconds ?? null));
+  const seedList = outcomes.length > 1 ? `seeds ${outcomes[0].seed}–${outcomes[outcomes.length - 1].seed}` : `seed ${outcomes[0].seed}`;
+  console.log(
+    `  ${label} (${seedList}): 475 reached by ${solved.length}/${outcomes.length}; median ${kfmt(steps)} steps (range ${range(solved.map((o) => o.result.solved!.step), kfmt)}), ` +
+      `${fmt(seconds, 2)} s (range ${range(solved.map((o) => o.result.solved!.seconds), (x) => fmt(x, 2))}) | phases: ${phaseShares(outcomes)}`,
+  );
   return { steps, seconds };
 }
 
 function ratio(ours: number | null, theirs: number, unit: string): string {
   return ours === null ? `— vs ${theirs}${unit}` : `${ours.toFixed(ours < 100 ? 2 : 0)}${unit} vs ${theirs}${unit} → ×${(ours / theirs).toFixed(2)}`;
+}
+
+/** A figure measured here beside a peer's from another machine: no ratio, since the two were not measured in one run. */
+function sideBySide(ours: number | null, theirs: number, unit: string): string {
+  return `${ours === null ? '—' : ours.toFixed(ours < 100 ? 2 : 0)}${unit} here vs ${theirs}${unit} on the peers' machine (no ratio: not one run)`;
 }
 
 /** Runs the CLI as the issue specifies and times launch → the first metric record with a 20-episode mean ≥ 475. */
@@ -166,10 +270,10 @@ export async function bench(): Promise<void> {
   const tfjs = updateStepMs('tfjs');
   console.log(`PPO minibatch step (256 samples, 64×64 actor + critic): engine js (${KERNEL} kernels) ${js.toFixed(2)} ms, tfjs (${backend.name}) ${tfjs.toFixed(2)} ms → tfjs/js ×${(tfjs / js).toFixed(1)}`);
 
-  const seeds = [1, 2, 3];
+  const seeds = HELD_OUT_SEEDS;
   const results: Partial<Record<AlgoId, { steps: number | null; seconds: number | null; outcomes: Outcome[] }>> = {};
   for (const algo of ['ppo', 'a2c', 'trpo', 'reinforce'] as const) {
-    console.log(`${algo.toUpperCase()} on CartPole-v1 (preset CartPole-v1):`);
+    console.log(`${algo.toUpperCase()} on CartPole-v1 (preset CartPole-v1), ${SEEDS_NOTE}:`);
     const outcomes: Outcome[] = [];
     for (const seed of seeds) outcomes.push(await run(algo, 'CartPole-v1', seed));
     results[algo] = { ...summarise(algo, outcomes), outcomes };
@@ -181,34 +285,46 @@ export async function bench(): Promise<void> {
 
   const longSteps = QUICK ? 100_000 : 500_000;
   for (const env of ['Acrobot-v1', 'Pendulum-v1'] as const) {
-    const o = await run('ppo', env, 1, { totalSteps: longSteps });
+    const o = await run('ppo', env, HELD_OUT_SEEDS[0], { totalSteps: longSteps });
     console.log(
-      `PPO on ${env} (preset), seed 1: 20-episode return after ${o.result.step.toLocaleString('en-US')} steps ${fmt(o.result.recentReturn)}, eval ${fmt(o.evalReturn)}, ` +
+      `PPO on ${env} (preset), held-out seed ${o.seed}: 20-episode return after ${o.result.step.toLocaleString('en-US')} steps ${fmt(o.result.recentReturn)}, eval ${fmt(o.evalReturn)}, ` +
         `${fmt(o.wall)} s, ${Math.round(o.result.sps).toLocaleString('en-US')} SPS | phases: ${phaseShares([o])}`,
     );
   }
 
   const cli = await cliPpo();
   console.log(
-    `CLI (npm run train -- --algo ppo --env CartPole-v1 --seed 1, fresh POLICYLAB_HOME): 475 at ${kfmt(cli.step)} steps, ` +
+    `CLI (npm run train -- --algo ppo --env CartPole-v1 --seed 1 as issue 4 specifies — a tuning seed; fresh POLICYLAB_HOME): 475 at ${kfmt(cli.step)} steps, ` +
       `${fmt(cli.seconds, 2)} s after launching the command (whole command ${fmt(cli.total, 1)} s)`,
   );
 
-  console.log('anchors (ours vs theirs):');
+  console.log(`peer figures (measured once on another machine, not in this run; ours: median of ${SEEDS_NOTE}):`);
   const ppo = results.ppo!;
-  console.log(`  PPO preset vs CleanRL PPO defaults: steps ${ratio(ppo.steps, ANCHORS.cleanrlPpo.steps, '')}; time ${ratio(ppo.seconds, ANCHORS.cleanrlPpo.seconds, ' s')}`);
-  console.log(`  PPO preset vs SB3 PPO (RL Zoo): steps ${ratio(ppo.steps, ANCHORS.sb3Ppo.steps, '')}; time ${ratio(ppo.seconds, ANCHORS.sb3Ppo.seconds, ' s')}`);
-  console.log(`  PPO via the CLI vs SB3's 6.0 s: ${ratio(cli.seconds, ANCHORS.sb3Ppo.seconds, ' s')}`);
-  console.log(`  PPO CleanRL defaults, SPS over the run: ${ratio(clean.result.sps, ANCHORS.cleanrlPpo.sps, ' SPS')}; steps to 475 ${ratio(clean.result.solved?.step ?? null, ANCHORS.cleanrlPpo.steps, '')}`);
+  console.log(`  PPO preset vs CleanRL PPO defaults: steps ${ratio(ppo.steps, ANCHORS.cleanrlPpo.steps, '')}; time ${sideBySide(ppo.seconds, ANCHORS.cleanrlPpo.seconds, ' s')}`);
+  console.log(`  PPO preset vs SB3 PPO (RL Zoo): steps ${ratio(ppo.steps, ANCHORS.sb3Ppo.steps, '')}; time ${sideBySide(ppo.seconds, ANCHORS.sb3Ppo.seconds, ' s')}`);
+  console.log(`  PPO via the CLI vs SB3 PPO: time ${sideBySide(cli.seconds, ANCHORS.sb3Ppo.seconds, ' s')}`);
+  console.log(
+    `  PPO CleanRL defaults (seed ${clean.seed}): steps to 475 ${ratio(clean.result.solved?.step ?? null, ANCHORS.cleanrlPpo.steps, '')}; ` +
+      `SPS over the run ${sideBySide(clean.result.sps, ANCHORS.cleanrlPpo.sps!, ' SPS')}`,
+  );
   const a2c = results.a2c!;
-  console.log(`  A2C vs SB3 A2C: steps ${ratio(a2c.steps, ANCHORS.sb3A2c.steps, '')}; time ${ratio(a2c.seconds, ANCHORS.sb3A2c.seconds, ' s')}`);
+  console.log(`  A2C vs SB3 A2C: steps ${ratio(a2c.steps, ANCHORS.sb3A2c.steps, '')}; time ${sideBySide(a2c.seconds, ANCHORS.sb3A2c.seconds, ' s')}`);
   const trpo = results.trpo!;
   const trpoFinal = median(trpo.outcomes.map((o) => o.evalReturn ?? Number.NaN));
   console.log(
-    `  TRPO vs sb3-contrib TRPO: steps ${ratio(trpo.steps, ANCHORS.sb3Trpo.steps, '')}; time ${ratio(trpo.seconds, ANCHORS.sb3Trpo.seconds, ' s')}; final eval ${fmt(trpoFinal)} vs ${ANCHORS.sb3Trpo.evalAfter}`,
+    `  TRPO vs sb3-contrib TRPO: steps ${ratio(trpo.steps, ANCHORS.sb3Trpo.steps, '')}; time ${sideBySide(trpo.seconds, ANCHORS.sb3Trpo.seconds, ' s')}; ` +
+      `final eval ${fmt(trpoFinal)} (median; range ${range(trpo.outcomes.flatMap((o) => (o.evalReturn === null ? [] : [o.evalReturn])), (x) => fmt(x))}) vs ${ANCHORS.sb3Trpo.evalAfter}`,
   );
   const rf = results.reinforce!;
   console.log(`  REINFORCE (no anchor): ${kfmt(rf.steps)} steps, ${fmt(rf.seconds, 2)} s to 475`);
+  console.log('provenance of the peer figures:');
+  for (const [name, a] of Object.entries(ANCHORS)) {
+    const p = a.provenance;
+    console.log(
+      `  ${name} (${a.steps.toLocaleString('en-US')} steps, ${a.seconds} s${a.sps ? `, ${a.sps.toLocaleString('en-US')} SPS` : ''}${a.evalAfter ? `, eval ${a.evalAfter}` : ''}): ` +
+        `${p.library}; version ${p.version}; commit ${p.commit}; hyperparameters: ${p.hyperparameters}; measurement: ${p.measurement}; machine: ${p.machine}`,
+    );
+  }
 }
 
 // Run directly: npx tsx test/bench/algos.ts
