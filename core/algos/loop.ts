@@ -13,6 +13,7 @@ import { Rng } from '../common/rng.js';
 import { envSpec, isEnvId, VectorEnv, type EnvId } from '../envs/index.js';
 import { MetricWriter, saveEpisode, truncateMetrics } from '../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../tensor/backend.js';
+import { KERNEL } from './nn/linalg.js';
 import { loadLoopCheckpoint, saveLoopCheckpoint, type CheckpointParts, type LoopCounters, type Solved } from './checkpoint.js';
 import { Collector, type PhaseClock } from './collect.js';
 import { parseConfig, type CommonConfig } from './config-common.js';
@@ -81,16 +82,24 @@ const PROGRESS_INTERVAL_MS = 100;
 /** A step count no run reaches (JSON-safe, unlike Infinity): "never" for disabled evaluations/checkpoints. */
 const NEVER = Number.MAX_SAFE_INTEGER;
 
+/** `wasm-simd kernels` / `js kernels` (the hand-derived engine, core/algos/nn) or `tfjs:<backend>` (autodiff). */
+export function updateEngine(engine: 'js' | 'tfjs', tfjsBackend: string): string {
+  return engine === 'tfjs' ? `tfjs:${tfjsBackend}` : `${KERNEL} kernels`;
+}
+
 export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const startedAt = performance.now();
   await initBackend();
-  const backend = describeBackend();
+  const tfjsBackend = describeBackend();
   const spec = algoSpec(opts.algo);
   if (!isEnvId(opts.env)) throw new Error(`unknown env ${JSON.stringify(opts.env)}`);
   if (!Number.isInteger(opts.totalSteps) || opts.totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${opts.totalSteps}`);
   if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
   const config = parseConfig(spec.configSchema, opts.config);
   const common = config as unknown as CommonConfig;
+  // The update engine is recorded beside the tfjs backend: the default engine runs the project's own kernels, and
+  // tfjs's backend only matters to it when config.engine is "tfjs".
+  const backend: BackendInfo = { ...tfjsBackend, engine: updateEngine(common.engine, tfjsBackend.name) };
   const impl = spec.impl;
   const env = envSpec(opts.env);
   const events = opts.events ?? {};

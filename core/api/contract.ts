@@ -72,6 +72,8 @@ export interface BackendInfo {
   threads?: number;
   tfjsVersion?: string;
   skipped?: { candidate: string; reason: string }[];
+  /** The update engine a run used (`wasm-simd kernels`, `js kernels`, `tfjs:<backend>`). */
+  engine?: string;
 }
 
 export interface RunSummary {

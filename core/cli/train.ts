@@ -237,7 +237,7 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
 
 function report(id: string, r: TrainResult): void {
   const recent = r.recentReturn === null ? 'no episodes yet' : `20-episode mean return ${r.recentReturn.toFixed(1)}`;
-  console.log(`${r.status} run ${id} at step ${r.step.toLocaleString('en-US')} (${Math.round(r.sps).toLocaleString('en-US')} SPS, ${r.backend.name}); ${recent}`);
+  console.log(`${r.status} run ${id} at step ${r.step.toLocaleString('en-US')} (${Math.round(r.sps).toLocaleString('en-US')} SPS, update engine ${r.backend.engine ?? '?'}, tfjs backend ${r.backend.name}); ${recent}`);
   if (r.solved) {
     const since = r.solved.processSeconds === undefined ? '' : `, ${r.solved.processSeconds.toFixed(2)} s after the command started`;
     console.log(`reached the env's reward threshold (20-episode mean) at step ${r.solved.step.toLocaleString('en-US')}: ${r.solved.seconds.toFixed(2)} s of training${since}`);

@@ -24,6 +24,8 @@ export const RunBackendSchema = z.object({
   threads: z.number().int().optional(),
   tfjsVersion: z.string().optional(),
   skipped: z.array(z.object({ candidate: z.string(), reason: z.string() })).optional(),
+  /** The update engine (`wasm-simd kernels`, `js kernels`, `tfjs:<backend>`), beside the tfjs backend. */
+  engine: z.string().optional(),
 });
 export type RunBackend = z.infer<typeof RunBackendSchema>;
 

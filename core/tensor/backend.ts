@@ -25,6 +25,8 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Candidates tried before the chosen one, with why each was not used. */
   skipped: { candidate: string; reason: string }[];
+  /** The update engine a training run used (`wasm-simd kernels`, `js kernels`, `tfjs:<backend>`); set by the loop. */
+  engine?: string;
 }
 
 /** Values `POLICYLAB_BACKEND` accepts, in the order `initBackend()` tries them. */

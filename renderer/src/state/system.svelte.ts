@@ -67,8 +67,10 @@ function noticeKey(n: StoreNoticeInfo): string {
 
 export const systemState = new SystemState();
 
-export function backendLabel(b: { name: string; simd?: boolean; threads?: number } | null | undefined): string {
+/** A run's update engine and tfjs backend: `wasm-simd kernels · tfjs wasm (SIMD)`; the backend alone for the app. */
+export function backendLabel(b: { name: string; simd?: boolean; threads?: number; engine?: string } | null | undefined): string {
   if (!b) return '—';
+  if (b.engine) return `${b.engine} · tfjs ${backendLabel({ ...b, engine: undefined })}`;
   if (b.name === 'wasm') return `wasm${b.simd ? ' (SIMD)' : ''}`;
   if (b.name === 'tensorflow-gpu') return 'TensorFlow GPU';
   if (b.name === 'tensorflow') return 'TensorFlow CPU';

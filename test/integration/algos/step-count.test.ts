@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { trainRun } from '../../../core/algos/loop.js';
+import { trainRun, updateEngine } from '../../../core/algos/loop.js';
 import { ALGO_IDS, resolveConfig } from '../../../core/algos/registry.js';
 import { VectorEnv } from '../../../core/envs/vector.js';
 
@@ -33,6 +33,15 @@ describe('the step counter counts every simulated env step', () => {
       const [training] = perVenv.values(); // the first vector env made is the training one
       expect(result.step).toBe(training);
       expect(result.step).toBeGreaterThanOrEqual(3000);
+      // The update engine is recorded beside the tfjs backend (default engine: the project's own kernels).
+      expect(result.backend.engine).toMatch(/^(wasm-simd|js) kernels$/);
     });
   }
+});
+
+describe('updateEngine', () => {
+  it('names the hand-derived kernels or tfjs with its backend', () => {
+    expect(updateEngine('tfjs', 'wasm')).toBe('tfjs:wasm');
+    expect(updateEngine('js', 'wasm')).toMatch(/^(wasm-simd|js) kernels$/);
+  });
 });
