@@ -157,9 +157,12 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   let lastProgress = -Infinity;
   let finishedEpisodes: number[] = [];
   let finishedLengths: number[] = [];
+  /** This iteration's finished episodes at the step each ended: one metric record each (charts/episodicReturn). */
+  let finishedAt: number[] = [];
   const onEpisode = (ret: number, length: number, step: number): void => {
     finishedEpisodes.push(ret);
     finishedLengths.push(length);
+    finishedAt.push(step);
     c.episodes++;
     c.recentReturns.push(ret);
     if (c.recentReturns.length > RECENT_WINDOW) c.recentReturns.shift();
@@ -208,6 +211,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       const stepBefore = c.globalStep;
       finishedEpisodes = [];
       finishedLengths = [];
+      finishedAt = [];
       const rollout = collector.collect(rng, stepBefore, onEpisode, clock, impl.needsValues(config));
       c.globalStep += rollout.envSteps;
 
@@ -235,6 +239,13 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       values[METRIC.sps] = (c.globalStep - startStep) / Math.max(1e-9, (performance.now() - loopStart) / 1000);
       values[ALGO_METRIC.elapsed] = elapsed();
       const finite = finiteOnly(values);
+      // Every finished episode at its own step, before the iteration's record (steps stay in order): the per-episode
+      // criteria ("20-episode mean of training returns") can then be recomputed from the stored stream.
+      for (let i = 0; i < finishedAt.length; i++) {
+        const episode = finiteOnly({ [METRIC.episodicReturn]: finishedEpisodes[i]!, [METRIC.episodicLength]: finishedLengths[i]! });
+        writer.append(finishedAt[i]!, episode);
+        events.metrics?.(finishedAt[i]!, episode);
+      }
       writer.append(c.globalStep, finite);
       events.metrics?.(c.globalStep, finite);
       lastMetrics = finite;

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { trainRun, updateEngine } from '../../../core/algos/loop.js';
 import { ALGO_IDS, resolveConfig } from '../../../core/algos/registry.js';
+import { stepsToThreshold, storedEpisodes } from '../../../core/algos/threshold.js';
 import { VectorEnv } from '../../../core/envs/vector.js';
+import { MetricReader } from '../../../core/store/index.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -43,5 +45,19 @@ describe('updateEngine', () => {
   it('names the hand-derived kernels or tfjs with its backend', () => {
     expect(updateEngine('tfjs', 'wasm')).toBe('tfjs:wasm');
     expect(updateEngine('js', 'wasm')).toMatch(/^(wasm-simd|js) kernels$/);
+  });
+});
+
+describe('the threshold figure is recomputable from the stored stream', () => {
+  it('stepsToThreshold over stored charts/episodicReturn records equals the loop\'s own "solved" step (PPO, CartPole, seed 2)', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'policylab-solved-'));
+    dirs.push(d);
+    const { config, totalSteps } = resolveConfig('ppo', 'CartPole-v1', {});
+    const result = await trainRun({ runDir: d, runId: 't', algo: 'ppo', env: 'CartPole-v1', config, seed: 2, totalSteps: Math.min(totalSteps, 150_000), signal: new AbortController().signal });
+    expect(result.solved).not.toBeNull();
+    const { records } = await new MetricReader(d).readFrom(0);
+    const episodes = storedEpisodes(records);
+    expect(episodes.length).toBe(result.episodes);
+    expect(stepsToThreshold(episodes, 475, 20)).toBe(result.solved!.step);
   });
 });
