@@ -15,6 +15,8 @@ describe('metric keys', () => {
       new Set([
         'rollout/episodeReturn',
         'rollout/episodeLength',
+        'charts/episodicReturn',
+        'charts/episodicLength',
         'train/policyLoss',
         'train/valueLoss',
         'train/entropy',
@@ -34,7 +36,7 @@ describe('metric keys', () => {
   });
 
   it('lists and groups namespaces', () => {
-    expect(metricNamespaces()).toEqual(['rollout', 'train', 'time', 'eval']);
+    expect(metricNamespaces()).toEqual(['rollout', 'charts', 'train', 'time', 'eval']);
     expect(metricNamespace('rewards/chosen')).toBe('rewards');
     expect(metricNamespace('plain')).toBe('');
     const groups = groupMetricKeys(['train/a', 'eval/b', 'train/c']);
