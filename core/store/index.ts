@@ -1,5 +1,5 @@
 /**
- * The run store: everything PolicyLab keeps on disk (layout in ../../../shared/DESIGN.md, "Data on disk").
+ * The run store: everything PolicyLab keeps on disk (layout: the project design's "Data on disk", and README's "Data folder").
  *   db.ts           RunStore — the lowdb run index (db.json) + runs/<id>/run.json
  *   metrics.ts      MetricWriter / MetricReader — append-only metric streams with a column sidecar
  *   checkpoints.ts  tfjs-format checkpoints with keep-last / keep-best, checksummed (checksum.ts)
