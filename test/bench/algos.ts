@@ -11,7 +11,7 @@
  *     kernels, tfjs autodiff on the active backend.
  * Peer figures (ANCHORS, each with its provenance) were measured once on an earlier machine, not in this run: step
  * counts are printed with the ratio ours / theirs (they do not depend on the machine, though the seeds differ), times
- * and SPS side by side without a ratio. Full: ~6 min on 2 cores; quick (3 seeds, Acrobot/Pendulum 100k, CleanRL
+ * and SPS side by side without a ratio. Full: ~4.5 min on 2 loaded cores; quick (3 seeds, Acrobot/Pendulum 100k, CleanRL
  * defaults 200k): ~1.5 min.
  */
 import { spawn } from 'node:child_process';
