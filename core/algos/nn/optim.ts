@@ -110,7 +110,7 @@ export class RmsProp implements Optimizer {
 }
 
 /** ‖g‖₂ over the whole vector (float64 accumulation). */
-export function globalNorm(grads: Float32Array): number {
+function globalNorm(grads: Float32Array): number {
   let s = 0;
   for (let i = 0; i < grads.length; i++) s += grads[i] * grads[i];
   return Math.sqrt(s);
