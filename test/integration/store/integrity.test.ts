@@ -60,7 +60,8 @@ describe('a trained run with damaged files', () => {
     const col = readFileSync(column);
     col.writeDoubleLE(0.123, 16);
     writeFileSync(column, col);
-    const truth = JSON.parse(lines[0]!)['train/policyLoss'] as number;
+    // The first record that logged the loss (per-episode records without it come first).
+    const truth = lines.map((l) => { try { return JSON.parse(l) as Record<string, number>; } catch { return {}; } }).find((r) => 'train/policyLoss' in r)!['train/policyLoss'];
     expect((await new MetricReader(run.runDir).range('train/policyLoss'))[0]!.value).toBe(truth);
 
     const report = await call<RunIntegrityInfo>(backend, 'runs:integrity', { id: run.id });
