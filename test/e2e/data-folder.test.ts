@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
 import { REPO } from '../integration/folder/cli.js';
-import { screenshot, startE2eServer, type E2eServer } from './helpers.js';
+import { chartPoints, screenshot, startE2eServer, type E2eServer } from './helpers.js';
 
 const LONG = { timeout: 120_000, interval: 200 };
 const chromiumPath = findChromium();
@@ -43,6 +43,10 @@ describe.skipIf(!chromiumPath)(`the data folder in the app${chromiumPath ? '' : 
     await screenshot(page, 'folder-01-banner');
     await banner.getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => banner.count(), LONG).toBe(0);
+    // Dismissed for the session: a reload of the tab does not bring it back.
+    await page.reload();
+    await expect.poll(() => page.getByTestId('system-backend').isVisible(), LONG).toBe(true);
+    expect(await banner.count()).toBe(0);
   });
 
   it('shows a CLI training live and stops it from the UI', async () => {
@@ -58,6 +62,10 @@ describe.skipIf(!chromiumPath)(`the data folder in the app${chromiumPath ? '' : 
     await expect.poll(() => row.locator('[data-testid="run-owner"]').textContent(), LONG).toMatch(/CLI pid \d+/);
     await row.getByRole('link', { name: 'from-the-cli' }).click();
     await expect.poll(() => page.locator('[data-testid="status-badge"]').first().getAttribute('data-status'), LONG).toBe('running');
+    // Its charts follow the CLI's metrics.jsonl (tailed by the server), no reload.
+    await expect.poll(() => chartPoints(page, 'rollout/episodeReturn'), LONG).toBeGreaterThan(0);
+    const first = await chartPoints(page, 'rollout/episodeReturn');
+    await expect.poll(() => chartPoints(page, 'rollout/episodeReturn'), LONG).toBeGreaterThan(first + 2);
     await screenshot(page, 'folder-02-cli-run');
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await exited).toBe(130);
@@ -78,6 +86,12 @@ describe.skipIf(!chromiumPath)(`the data folder in the app${chromiumPath ? '' : 
       'waiting for a free slot: 1 of 1 run at once in use, 1 queued ahead',
     ]);
     await screenshot(page, 'folder-03-queue');
+    // The run view of a queued run says the same.
+    await page.getByRole('link', { name: 'ppo-CartPole-v1-s3' }).click();
+    await expect.poll(() => page.locator('[data-testid="status-badge"]').first().textContent(), LONG).toMatch(/queued\s*#2/);
+    expect(await page.locator('[data-testid="queue-reason"]').textContent()).toBe('waiting for a free slot: 1 of 1 run at once in use, 1 queued ahead');
+    await screenshot(page, 'folder-04-queued-run');
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
     await page.locator('[data-testid="max-concurrent"]').fill('3');
     await page.locator('[data-testid="max-concurrent"]').dispatchEvent('change');
     await expect.poll(() => reasons.count(), LONG).toBe(0);

@@ -7,6 +7,7 @@ import type { CheckpointInfo, EventPayloads, LogLine, MetricRecord, RunInfo } fr
 import { api, errorText } from '../lib/api.js';
 import { downsampleMinMax, type Point } from '../lib/downsample.js';
 import { groupByNamespace } from '../lib/metric-keys.js';
+import { needsRestart } from './runs.svelte.js';
 
 const QUERY_POINTS = 1_000;
 /** A live series is re-downsampled to QUERY_POINTS once it grows past this. */
@@ -14,7 +15,6 @@ const LIVE_POINT_LIMIT = 4_000;
 const REDRAW_MS = 100;
 const MAX_LOG_LINES = 2_000;
 const RETURN_KEY = 'rollout/episodeReturn';
-
 
 export class RunDetail {
   readonly id: string;
@@ -28,6 +28,8 @@ export class RunDetail {
   progress = $state<EventPayloads['run:progress'] | null>(null);
   busy = $state(false);
   actionError = $state<string | null>(null);
+  /** A resume was refused for lack of an intact checkpoint: the view asks whether to restart from step 0. */
+  restartAsked = $state(false);
 
   readonly groups: [string, string[]][] = $derived(groupByNamespace(this.keys));
 
@@ -55,7 +57,10 @@ export class RunDetail {
     const a = api();
     const offs = [
       a.on('run:status', (run) => {
-        if (run.id === this.id) this.run = run;
+        if (run.id !== this.id) return;
+        // A run another process trains sends no run:checkpoint here: re-list when it ends (or starts again).
+        if (this.run && this.run.status !== run.status) void this.#loadCheckpoints();
+        this.run = run;
       }),
       a.on('run:progress', (p) => {
         if (p.id !== this.id) return;
@@ -163,8 +168,34 @@ export class RunDetail {
     await this.#act(() => api().call('runs:stop', { id: this.id }));
   }
 
+  /**
+   * Resumes from the newest intact checkpoint. The back end, which reads the folder, is the judge of whether one
+   * exists (this view's list may be stale for a run another process trained): when it refuses for lack of one,
+   * `restartAsked` is set and the view asks before `restart()`.
+   */
   async resume(): Promise<void> {
-    await this.#act(() => api().call('runs:resume', { id: this.id }));
+    this.busy = true;
+    this.actionError = null;
+    try {
+      this.run = await api().call('runs:resume', { id: this.id });
+    } catch (err) {
+      if (needsRestart(err)) this.restartAsked = true;
+      else this.actionError = errorText(err);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Trains the run again from step 0 (the user confirmed); its earlier metrics are kept aside by the back end. */
+  async restart(): Promise<void> {
+    this.restartAsked = false;
+    await this.#act(() => api().call('runs:resume', { id: this.id, restart: true }));
+    if (this.actionError) return;
+    // The earlier metrics are set aside before the process starts: the charts begin again at step 0.
+    this.#series.clear();
+    this.#lastStep.clear();
+    this.keys = [];
+    this.version++;
   }
 
   async update(patch: { name?: string; tags?: string[]; notes?: string }): Promise<void> {

@@ -5,7 +5,7 @@
 import { runDuration } from '../lib/run-duration.js';
 import type { RunInfo, RunStatus } from '../../../core/api/contract.js';
 import { SvelteSet } from 'svelte/reactivity';
-import { api, errorText } from '../lib/api.js';
+import { api, ApiCallError, errorText } from '../lib/api.js';
 
 function uniqueSorted(values: string[]): string[] {
   return values.sort().filter((v, i, all) => i === 0 || all[i - 1] !== v);
@@ -24,6 +24,14 @@ export interface RunFilters {
 /** Whether Resume can continue the run (a finished run only when its target was raised). */
 export function resumable(run: RunInfo): boolean {
   return run.status === 'stopped' || run.status === 'crashed' || run.status === 'failed' || (run.status === 'finished' && run.step < run.totalSteps);
+}
+
+/**
+ * The back end refused a resume because the run has no intact checkpoint: it restarts from step 0 only when asked
+ * (`restart: true`), so the views confirm with the user first.
+ */
+export function needsRestart(err: unknown): boolean {
+  return err instanceof ApiCallError && err.code === 'conflict' && /no intact checkpoint/.test(err.message);
 }
 
 function sortValue(run: RunInfo, key: SortKey): string | number {

@@ -1,6 +1,7 @@
 /**
  * system:info (backend, versions, data folder, runs at once), the connection state, and the store's notices (an index
- * rebuilt, a damaged file moved aside) shown as dismissible banners — kept dismissed for this session.
+ * rebuilt, a damaged file moved aside) shown as dismissible banners — kept dismissed for this session (sessionStorage:
+ * a reload of the tab does not bring them back; a notice is keyed by its time, so a new one still shows).
  */
 import type { StoreNoticeInfo, SystemInfo } from '../../../core/api/contract.js';
 import { api, errorText } from '../lib/api.js';
@@ -10,7 +11,7 @@ export class SystemState {
   error = $state<string | null>(null);
   connected = $state(false);
   #notices = $state<StoreNoticeInfo[]>([]);
-  #dismissed = $state<string[]>([]);
+  #dismissed = $state<string[]>(loadDismissed());
 
   /** Notices not dismissed yet, oldest first. */
   get notices(): StoreNoticeInfo[] {
@@ -18,7 +19,12 @@ export class SystemState {
   }
 
   dismiss(n: StoreNoticeInfo): void {
-    this.#dismissed = [...this.#dismissed, noticeKey(n)];
+    this.#dismissed = [...this.#dismissed, noticeKey(n)].slice(-MAX_DISMISSED);
+    try {
+      globalThis.sessionStorage?.setItem(DISMISSED_KEY, JSON.stringify(this.#dismissed));
+    } catch {
+      /* storage full or disabled: dismissed for this page only */
+    }
   }
 
   connect(): () => void {
@@ -58,6 +64,18 @@ export class SystemState {
     const known = this.#notices.map(noticeKey);
     const fresh = incoming.filter((n) => !known.includes(noticeKey(n)));
     if (fresh.length > 0) this.#notices = [...this.#notices, ...fresh];
+  }
+}
+
+const DISMISSED_KEY = 'policylab.dismissedNotices';
+const MAX_DISMISSED = 200;
+
+function loadDismissed(): string[] {
+  try {
+    const stored: unknown = JSON.parse(globalThis.sessionStorage?.getItem(DISMISSED_KEY) ?? '[]');
+    return Array.isArray(stored) ? stored.filter((k): k is string => typeof k === 'string') : [];
+  } catch {
+    return [];
   }
 }
 
