@@ -1,155 +1,127 @@
 /**
- * Fair service of browser-mode connections: one flooding or non-reading client must not delay the others.
- * - Per connection, parsed requests wait in their own queue; at most PER_CONNECTION run at once.
- * - Connections are served round-robin: the next request always comes from the next connection with work, so a
- *   client with ten thousand queued requests gets one turn like a client with one.
- * - Backpressure on input: when a connection has MAX_PENDING requests waiting, its socket is paused (the kernel's
- *   receive window then stops the client); it resumes when the queue has drained to half.
- * - Backpressure on output: while a connection has more than SOFT_REPLY_BYTES of replies/events not yet taken by
- *   the client, its requests are not started (and its socket stays paused); above HARD_REPLY_BYTES it is closed
- *   with code 1008 and a reason saying why — memory stays bounded for a client that never reads.
+ * Fair service of browser-mode connections: whose request runs next, and how much one connection may hold.
+ *
+ * Each connection (socket.ts) keeps its own queue of received requests. The scheduler serves them in turns:
+ * a turn visits the connections round-robin and starts at most one request per connection per pass, so a client
+ * with thousands of queued requests gets the same share as a client with one. Every turn runs from `setImmediate`,
+ * never from the completion of a request: between two turns the event loop reads the other sockets, so a
+ * request that just arrived on a quiet connection is started in the next turn, not after the flooder's backlog
+ * (serving a backlog from completion callbacks would drain it in one chain of microtasks, the loop blocked).
  */
-import type { WebSocket } from 'ws';
 
-export const PER_CONNECTION = 4;
-export const MAX_PENDING = 64;
-/**
- * Pausing takes effect at the next socket read: the frames of the chunk already read (up to ~64 KB, about 1,600
- * tiny requests) still arrive. Past this many queued requests the connection is closed (1008) instead.
- */
-export const HARD_PENDING = 4_096;
-export const SOFT_REPLY_BYTES = 1 << 20;
-export const HARD_REPLY_BYTES = 32 << 20;
-/** How often a connection held back by unread replies is looked at again. */
-const STALL_RECHECK_MS = 20;
-
-type Job = () => Promise<void>;
-
-export interface ConnectionStats {
-  pending: number;
-  inFlight: number;
-  paused: boolean;
-  bufferedBytes: number;
-  /** Requests started so far. */
-  served: number;
+/** Per-connection caps (bytes are UTF-8 bytes on the wire). Defaults: DEFAULT_LIMITS. */
+export interface HostLimits {
+  /** Requests of one connection running in the back end at once. */
+  maxInFlight: number;
+  /** Requests started per turn over all connections (a turn yields to the event loop after it). */
+  startsPerTurn: number;
+  /** Stop reading a connection's socket while this many of its requests wait (resumed at half)... */
+  pauseQueuedRequests: number;
+  /** ...or this many bytes of them (resumed at half). */
+  pauseQueuedBytes: number;
+  /**
+   * Replies and events handed to the socket but not yet taken by the client (`ws.bufferedAmount`): above this, the
+   * connection's requests are not started and its socket is not read (resumed at half).
+   */
+  pauseUnsentBytes: number;
+  /**
+   * Hard caps; past any of them the connection is closed with CLOSE_OVERLOADED and a reason naming the cap.
+   * Pausing takes effect at the next socket read, so the frames of the chunk already read (≤ 64 KB) still arrive:
+   * the request caps are for a client that keeps sending into a paused socket faster than that.
+   */
+  maxQueuedRequests: number;
+  maxQueuedBytes: number;
+  /** Unsent replies and events: what a client that never reads makes the server hold for it. */
+  maxUnsentBytes: number;
+  /** After a cap closes a connection, how long its close handshake may take before the socket is destroyed. */
+  closeGraceMs: number;
 }
 
-class Connection {
-  readonly pending: Job[] = [];
-  inFlight = 0;
-  paused = false;
-  served = 0;
-  closed = false;
-  constructor(readonly ws: WebSocket) {}
+export const DEFAULT_LIMITS: Readonly<HostLimits> = Object.freeze({
+  maxInFlight: 4,
+  startsPerTurn: 64,
+  pauseQueuedRequests: 64,
+  pauseQueuedBytes: 1 << 20,
+  pauseUnsentBytes: 1 << 20,
+  maxQueuedRequests: 4096,
+  maxQueuedBytes: 8 << 20,
+  maxUnsentBytes: 32 << 20,
+  closeGraceMs: 2000,
+});
+
+/** WebSocket close code for a connection closed by a cap (RFC 6455 1008: policy violation). */
+export const CLOSE_OVERLOADED = 1008;
+
+/** Merges overrides into the defaults; every limit must be a positive integer. */
+export function resolveLimits(overrides: Partial<HostLimits> = {}): HostLimits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(overrides) as [keyof HostLimits, unknown][]) {
+    if (!(key in DEFAULT_LIMITS)) throw new Error(`limits.${key} is not a server limit (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+      throw new Error(`limits.${key} must be a positive integer, got ${String(value)}`);
+    }
+    limits[key] = value;
+  }
+  return limits;
+}
+
+/** What the scheduler needs from a connection. */
+export interface Tenant {
+  /** Starts this connection's next request if it has one and may run it now; true when one was started. */
+  startNext(): boolean;
 }
 
 export class FairScheduler {
-  readonly #ring: Connection[] = [];
-  readonly #byWs = new Map<WebSocket, Connection>();
+  readonly #ring: Tenant[] = [];
   #next = 0;
-  #stallTimer: NodeJS.Timeout | null = null;
+  #turnPending = false;
+  #turns = 0;
 
-  add(ws: WebSocket): void {
-    const c = new Connection(ws);
-    this.#byWs.set(ws, c);
-    this.#ring.push(c);
+  constructor(readonly startsPerTurn: number = DEFAULT_LIMITS.startsPerTurn) {}
+
+  /** Turns run so far (tests check that a turn happened). */
+  get turns(): number {
+    return this.#turns;
   }
 
-  remove(ws: WebSocket): void {
-    const c = this.#byWs.get(ws);
-    if (!c) return;
-    c.closed = true;
-    c.pending.length = 0;
-    this.#byWs.delete(ws);
-    const i = this.#ring.indexOf(c);
-    if (i >= 0) this.#ring.splice(i, 1);
-    if (this.#next > i) this.#next--;
+  add(tenant: Tenant): void {
+    if (!this.#ring.includes(tenant)) this.#ring.push(tenant);
   }
 
-  /** Every open connection's queue and backlog (tests and the bench read them). */
-  stats(): ConnectionStats[] {
-    return this.#ring.map((c) => ({ pending: c.pending.length, inFlight: c.inFlight, paused: c.paused, bufferedBytes: c.ws.bufferedAmount, served: c.served }));
+  remove(tenant: Tenant): void {
+    const i = this.#ring.indexOf(tenant);
+    if (i < 0) return;
+    this.#ring.splice(i, 1);
+    if (i < this.#next) this.#next--;
+    if (this.#next >= this.#ring.length) this.#next = 0;
   }
 
-  /** Queues one request of `ws`; it runs when its connection's turn comes. */
-  enqueue(ws: WebSocket, job: Job): void {
-    const c = this.#byWs.get(ws);
-    if (!c || c.closed) return;
-    if (c.pending.length >= HARD_PENDING) {
-      this.#close(c, `over ${HARD_PENDING} requests queued: the client is flooding`);
-      return;
-    }
-    c.pending.push(job);
-    if (c.pending.length >= MAX_PENDING && !c.paused) this.#pause(c);
-    this.#pump();
+  /** Asks for a turn (a request arrived, one finished, a backlog drained); several asks before it make one turn. */
+  wake(): void {
+    if (this.#turnPending) return;
+    this.#turnPending = true;
+    setImmediate(() => this.#turn());
   }
 
-  /** Called after the server queued output on `ws` (a reply or an event): enforces the reply caps. */
-  checkOutput(ws: WebSocket): void {
-    const c = this.#byWs.get(ws);
-    if (!c || c.closed) return;
-    if (c.ws.bufferedAmount > HARD_REPLY_BYTES) {
-      this.#close(c, `over ${HARD_REPLY_BYTES >> 20} MB of replies unread: the client is not reading`);
-    } else if (c.ws.bufferedAmount > SOFT_REPLY_BYTES && !c.paused) {
-      this.#pause(c);
-      this.#armStallTimer();
-    }
-  }
-
-  #close(c: Connection, reason: string): void {
-    c.closed = true;
-    c.ws.close(1008, reason);
-    // close() waits for the unread data: end the socket so its memory goes now.
-    setTimeout(() => c.ws.terminate(), 1000).unref();
-    this.remove(c.ws);
-  }
-
-  #pause(c: Connection): void {
-    c.paused = true;
-    c.ws.pause();
-  }
-
-  #maybeResume(c: Connection): void {
-    if (c.paused && c.pending.length <= MAX_PENDING / 2 && c.ws.bufferedAmount <= SOFT_REPLY_BYTES) {
-      c.paused = false;
-      c.ws.resume();
-    }
-  }
-
-  #armStallTimer(): void {
-    this.#stallTimer ??= setInterval(() => {
-      const stalled = this.#ring.filter((c) => c.paused);
-      for (const c of stalled) this.#maybeResume(c);
-      this.#pump();
-      if (!this.#ring.some((c) => c.paused && c.ws.bufferedAmount > SOFT_REPLY_BYTES)) {
-        clearInterval(this.#stallTimer!);
-        this.#stallTimer = null;
-      }
-    }, STALL_RECHECK_MS);
-    this.#stallTimer.unref();
-  }
-
-  #pump(): void {
-    const n = this.#ring.length;
+  #turn(): void {
+    this.#turnPending = false;
+    this.#turns++;
+    let budget = this.startsPerTurn;
+    // Round-robin from where the last turn stopped; stop after a full pass that started nothing.
     let idle = 0;
-    while (n > 0 && idle < n) {
-      const c = this.#ring[this.#next % n]!;
-      this.#next = (this.#next + 1) % n;
-      if (c.pending.length === 0 || c.inFlight >= PER_CONNECTION || c.ws.bufferedAmount > SOFT_REPLY_BYTES) {
+    while (budget > 0 && this.#ring.length > 0 && idle < this.#ring.length) {
+      if (this.#next >= this.#ring.length) this.#next = 0;
+      const tenant = this.#ring[this.#next]!;
+      this.#next = (this.#next + 1) % this.#ring.length;
+      if (tenant.startNext()) {
+        budget--;
+        idle = 0;
+      } else {
         idle++;
-        continue;
       }
-      idle = 0;
-      const job = c.pending.shift()!;
-      c.inFlight++;
-      c.served++;
-      void job().finally(() => {
-        c.inFlight--;
-        if (c.closed) return;
-        this.checkOutput(c.ws);
-        this.#maybeResume(c);
-        this.#pump();
-      });
     }
+    // Budget spent with work left: continue after the event loop has read the sockets again.
+    if (budget === 0) this.wake();
   }
 }

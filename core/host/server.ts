@@ -13,10 +13,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import type { ApiBackend } from '../api/contract.js';
+import { resolveLimits, type HostLimits } from './fair-scheduler.js';
 import { ensureRendererBuilt } from './renderer-build.js';
-import { handleSocket } from './socket.js';
+import { SocketHost, type ConnectionStats } from './socket.js';
 
 export interface ServerOptions {
   /** Data folder (ignored when `backend` is given). Defaults to the store's resolveHome(). */
@@ -30,6 +31,8 @@ export interface ServerOptions {
   /** An already opened back end (tests, or sharing one with another shell); otherwise one is opened on `home`. */
   backend?: ApiBackend & { close?(): Promise<void> };
   maxConcurrent?: number;
+  /** Per-connection caps of the WebSocket (fair-scheduler.ts's DEFAULT_LIMITS for those not given). */
+  limits?: Partial<HostLimits>;
 }
 
 export interface RunningServer {
@@ -39,6 +42,8 @@ export interface RunningServer {
   port: number;
   /** The bound socket address (always 127.0.0.1). */
   address: AddressInfo;
+  /** Each open WebSocket connection's queue, backlog and pause counters (tests and the bench read them). */
+  connections(): ConnectionStats[];
   close(): Promise<void>;
 }
 
@@ -97,6 +102,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     throw new Error('token must be 16-128 characters of A-Z, a-z, 0-9, "_" or "-"');
   }
   // Without a folder: dist/renderer, built first when running from sources and the build is missing or stale.
+  // Checked before anything is opened: a wrong limit throws here.
+  const limits = resolveLimits(options.limits);
   const staticDir = resolve(options.staticDir ?? (await ensureRendererBuilt()));
   const ownsBackend = !options.backend;
   const api: ApiBackend & { close?(): Promise<void> } =
@@ -184,7 +191,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_PAYLOAD });
-  const sockets = new Set<WebSocket>();
+  const host = new SocketHost(api, limits);
   const rejectUpgrade = (socket: Duplex, status: number, text: string): void => {
     socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   };
@@ -195,11 +202,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return rejectUpgrade(socket, 403, 'Forbidden');
     if (!authorise(req)) return rejectUpgrade(socket, 401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      sockets.add(ws);
-      ws.on('close', () => sockets.delete(ws));
-      handleSocket(ws, api);
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => host.accept(ws));
   });
 
   await new Promise<void>((ok, fail) => {
@@ -220,10 +223,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     token,
     port,
     address,
+    connections: () => host.stats(),
     async close() {
       if (closed) return;
       closed = true;
-      for (const ws of sockets) ws.terminate();
+      host.terminateAll();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));

@@ -1,84 +1,92 @@
-/** The fair scheduler: round-robin between connections, input paused on a full queue, output caps. */
+/** The fair scheduler's turns: round-robin between tenants, a budget per turn, yielding to the event loop between turns. */
 import { describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
-import { FairScheduler, HARD_REPLY_BYTES, MAX_PENDING, PER_CONNECTION, SOFT_REPLY_BYTES } from '../../../core/host/fair-scheduler.js';
+import { DEFAULT_LIMITS, FairScheduler, resolveLimits, type Tenant } from '../../../core/host/fair-scheduler.js';
 
-function fakeWs() {
-  const ws = {
-    bufferedAmount: 0,
-    pausedCalls: 0,
-    resumedCalls: 0,
-    closed: null as null | { code: number; reason: string },
-    pause() {
-      this.pausedCalls++;
+/** A tenant with `n` queued requests named `<name>1…`, each started into `log` (no concurrency cap). */
+function tenant(name: string, n: number, log: string[]): Tenant & { left: number } {
+  let started = 0;
+  return {
+    get left() {
+      return n - started;
     },
-    resume() {
-      this.resumedCalls++;
+    startNext() {
+      if (started >= n) return false;
+      log.push(`${name}${++started}`);
+      return true;
     },
-    close(code: number, reason: string) {
-      this.closed = { code, reason };
-    },
-    terminate() {},
   };
-  return ws as typeof ws & WebSocket;
 }
 
-/** A job that records when it starts and finishes when the test says so. */
-function controlled(log: string[], name: string) {
-  let finish!: () => void;
-  const done = new Promise<void>((r) => (finish = r));
-  return { job: () => (log.push(name), done), finish };
-}
+const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe('FairScheduler', () => {
-  it('serves a second connection right after the flooder\'s running requests, not after its backlog', async () => {
-    const s = new FairScheduler();
-    const flood = fakeWs();
-    const other = fakeWs();
-    s.add(flood);
-    s.add(other);
-    const started: string[] = [];
-    const floodJobs = Array.from({ length: 50 }, (_, i) => controlled(started, `f${i}`));
-    for (const j of floodJobs) s.enqueue(flood, j.job);
-    expect(started).toEqual(['f0', 'f1', 'f2', 'f3'].slice(0, PER_CONNECTION));
-    const mine = controlled(started, 'other');
-    s.enqueue(other, mine.job);
-    expect(started.at(-1)).toBe('other'); // started at once: the flooder's queue does not stand in front of it
-    // Finishing flood jobs lets more flood jobs start, alternating fairly with any other connection's work.
-    floodJobs[0]!.finish();
-    await new Promise((r) => setTimeout(r, 0));
-    expect(started.filter((n) => n.startsWith('f'))).toHaveLength(PER_CONNECTION + 1);
+  it('starts nothing synchronously: a wake asks for a turn after the event loop has polled', async () => {
+    const log: string[] = [];
+    const s = new FairScheduler(10);
+    s.add(tenant('a', 3, log));
+    s.wake();
+    s.wake();
+    expect(log).toEqual([]);
+    await nextTurn();
+    expect(log).toEqual(['a1', 'a2', 'a3']);
+    expect(s.turns).toBe(1); // two wakes before the turn made one turn
   });
 
-  it('pauses a connection whose queue is full and resumes it when drained to half', async () => {
-    const s = new FairScheduler();
-    const ws = fakeWs();
-    s.add(ws);
-    const jobs = Array.from({ length: MAX_PENDING + PER_CONNECTION }, () => controlled([], 'j'));
-    for (const j of jobs) s.enqueue(ws, j.job);
-    expect(ws.pausedCalls).toBe(1);
-    expect(s.stats()[0]).toMatchObject({ pending: MAX_PENDING, inFlight: PER_CONNECTION, paused: true });
-    for (const j of jobs) {
-      j.finish();
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    expect(ws.resumedCalls).toBe(1);
-    expect(s.stats()[0]).toMatchObject({ pending: 0, inFlight: 0, paused: false });
+  it('alternates between tenants, one request each per pass, whatever their backlogs', async () => {
+    const log: string[] = [];
+    const s = new FairScheduler(7);
+    s.add(tenant('f', 1000, log));
+    s.add(tenant('s', 3, log));
+    s.add(tenant('t', 1, log));
+    s.wake();
+    await nextTurn();
+    expect(log).toEqual(['f1', 's1', 't1', 'f2', 's2', 'f3', 's3']);
   });
 
-  it('holds back a connection that does not read its replies, and closes it past the hard cap with the reason', () => {
-    const s = new FairScheduler();
-    const ws = fakeWs();
-    s.add(ws);
-    ws.bufferedAmount = SOFT_REPLY_BYTES + 1;
-    s.checkOutput(ws);
-    expect(ws.pausedCalls).toBe(1);
-    const started: string[] = [];
-    s.enqueue(ws, controlled(started, 'held').job);
-    expect(started).toEqual([]); // not started while its replies pile up
-    ws.bufferedAmount = HARD_REPLY_BYTES + 1;
-    s.checkOutput(ws);
-    expect(ws.closed).toEqual({ code: 1008, reason: expect.stringMatching(/MB of replies unread: the client is not reading/) });
-    expect(s.stats()).toEqual([]);
+  it('spends at most its budget per turn and continues in the next turn where it stopped', async () => {
+    const log: string[] = [];
+    const s = new FairScheduler(3);
+    const a = tenant('a', 4, log);
+    s.add(a);
+    s.add(tenant('b', 4, log));
+    s.wake();
+    await nextTurn();
+    expect(log).toEqual(['a1', 'b1', 'a2']);
+    // A tenant that arrives between turns gets its turn at once in the next one, not after the others' backlogs.
+    s.add(tenant('c', 1, log));
+    await nextTurn();
+    expect(log.slice(3)).toEqual(['b2', 'c1', 'a3']);
+    await nextTurn();
+    expect(log.slice(6)).toEqual(['b3', 'a4', 'b4']);
+    await nextTurn();
+    expect(log).toHaveLength(9);
+    expect(a.left).toBe(0);
+  });
+
+  it('forgets a removed tenant and keeps the rotation of the others', async () => {
+    const log: string[] = [];
+    const s = new FairScheduler(4);
+    const a = tenant('a', 10, log);
+    const b = tenant('b', 10, log);
+    s.add(a);
+    s.add(b);
+    s.add(tenant('c', 10, log));
+    s.wake();
+    await nextTurn();
+    expect(log).toEqual(['a1', 'b1', 'c1', 'a2']);
+    s.remove(b);
+    s.remove(b);
+    s.wake();
+    await nextTurn();
+    expect(log.slice(4)).toEqual(['c2', 'a3', 'c3', 'a4']);
+  });
+});
+
+describe('resolveLimits', () => {
+  it('fills the defaults and refuses unknown or non-positive limits, naming them', () => {
+    expect(resolveLimits()).toEqual(DEFAULT_LIMITS);
+    expect(resolveLimits({ maxInFlight: 2 })).toEqual({ ...DEFAULT_LIMITS, maxInFlight: 2 });
+    expect(() => resolveLimits({ maxUnsentBytes: 1.5 })).toThrow('limits.maxUnsentBytes must be a positive integer, got 1.5');
+    expect(() => resolveLimits({ bogus: 1 } as never)).toThrow(/limits\.bogus is not a server limit/);
   });
 });
