@@ -92,6 +92,8 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   await initBackend();
   const tfjsBackend = describeBackend();
   const spec = algoSpec(opts.algo);
+  // An algorithm with its own loop (APG: its rollout is its loss) takes the run from here.
+  if (spec.train) return spec.train(opts);
   if (!isEnvId(opts.env)) throw new Error(`unknown env ${JSON.stringify(opts.env)}`);
   if (!Number.isInteger(opts.totalSteps) || opts.totalSteps < 1) throw new Error(`totalSteps must be a positive integer, got ${opts.totalSteps}`);
   if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);

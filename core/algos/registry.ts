@@ -1,7 +1,8 @@
 /**
  * The algorithms PolicyLab trains, in the order the seed derives them: REINFORCE → A2C → PPO (and TRPO, PPO's
- * predecessor with a hard trust region). Each entry pairs a config schema (zod: defaults + a description per field)
- * with its per-env presets and its implementation. The same schema validates CLI flags and IPC input, and
+ * predecessor with a hard trust region), and APG (analytic policy gradients through the differentiable envs, with its
+ * own loop). Each entry pairs a config schema (zod: defaults + a description per field) with its per-env presets and
+ * its implementation. The same schema validates CLI flags and IPC input, and
  * `describe()` serialises it (JSON Schema) for the app's launch form.
  */
 import { z } from 'zod';
@@ -9,6 +10,10 @@ import { configLabel, parseConfig, type FieldLabel } from './config-common.js';
 import { a2c } from './a2c/a2c.js';
 import { a2cConfigSchema, type A2cConfig } from './a2c/config.js';
 import { A2C_PRESET_STEPS, A2C_PRESETS } from './a2c/presets.js';
+import { apgConfigSchema, type ApgConfig } from './apg/config.js';
+import { APG_PRESET_STEPS, APG_PRESETS } from './apg/presets.js';
+import { trainApg } from './apg/train.js';
+import type { TrainResult, TrainRunOptions } from './loop.js';
 import { ppoConfigSchema, type PpoConfig } from './ppo/config.js';
 import { ppo } from './ppo/ppo.js';
 import { PPO_PRESET_STEPS, PPO_PRESETS } from './ppo/presets.js';
@@ -20,14 +25,18 @@ import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'apg'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
+/** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
+export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
+export type LoopAlgoId = (typeof LOOP_ALGO_IDS)[number];
 
 export interface AlgoConfigs {
   reinforce: ReinforceConfig;
   a2c: A2cConfig;
   ppo: PpoConfig;
   trpo: TrpoConfig;
+  apg: ApgConfig;
 }
 export type AlgoConfig = AlgoConfigs[AlgoId];
 
@@ -44,9 +53,11 @@ export interface AlgoDescription {
   presetTotalSteps: Record<string, number>;
   /** Run length without a preset. */
   defaultTotalSteps: number;
+  /** The envs it can train on (null: every registered env). */
+  envs: string[] | null;
 }
 
-export interface AlgoSpec<C> {
+interface AlgoSpecBase<C> {
   id: AlgoId;
   title: string;
   description: string;
@@ -54,11 +65,26 @@ export interface AlgoSpec<C> {
   presets: Record<string, Partial<C>>;
   presetTotalSteps: Record<string, number>;
   defaultTotalSteps: number;
-  impl: AlgorithmImpl<C>;
+  /** The envs it can train on (null: every registered env). */
+  envs: readonly string[] | null;
   describe(): AlgoDescription;
 }
 
-function spec<C>(s: Omit<AlgoSpec<C>, 'describe'>): AlgoSpec<C> {
+/** An algorithm over the shared loop: it supplies the per-algorithm half (types.ts). */
+export interface LoopAlgoSpec<C> extends AlgoSpecBase<C> {
+  impl: AlgorithmImpl<C>;
+  train?: undefined;
+}
+
+/** An algorithm whose training does not fit collect → update (APG differentiates through its rollouts): trainRun hands the run to `train`. */
+export interface OwnLoopAlgoSpec<C> extends AlgoSpecBase<C> {
+  impl?: undefined;
+  train(opts: TrainRunOptions): Promise<TrainResult>;
+}
+
+export type AlgoSpec<C> = LoopAlgoSpec<C> | OwnLoopAlgoSpec<C>;
+
+function spec<C, S extends AlgoSpec<C>>(s: Omit<S, 'describe'> & { configSchema: z.ZodType<C> }): S {
   return {
     ...s,
     describe: () => ({
@@ -69,12 +95,13 @@ function spec<C>(s: Omit<AlgoSpec<C>, 'describe'>): AlgoSpec<C> {
       presets: structuredClone(s.presets) as Record<string, Record<string, unknown>>,
       presetTotalSteps: { ...s.presetTotalSteps },
       defaultTotalSteps: s.defaultTotalSteps,
+      envs: s.envs ? [...s.envs] : null,
     }),
-  };
+  } as S;
 }
 
-export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
-  reinforce: spec<ReinforceConfig>({
+export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & { apg: OwnLoopAlgoSpec<ApgConfig> } = {
+  reinforce: spec<ReinforceConfig, LoopAlgoSpec<ReinforceConfig>>({
     id: 'reinforce',
     title: 'REINFORCE',
     description:
@@ -83,9 +110,10 @@ export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
     presets: REINFORCE_PRESETS,
     presetTotalSteps: REINFORCE_PRESET_STEPS,
     defaultTotalSteps: 300_000,
+    envs: null,
     impl: reinforce,
   }),
-  a2c: spec<A2cConfig>({
+  a2c: spec<A2cConfig, LoopAlgoSpec<A2cConfig>>({
     id: 'a2c',
     title: 'A2C',
     description:
@@ -94,9 +122,10 @@ export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
     presets: A2C_PRESETS,
     presetTotalSteps: A2C_PRESET_STEPS,
     defaultTotalSteps: 500_000,
+    envs: null,
     impl: a2c,
   }),
-  ppo: spec<PpoConfig>({
+  ppo: spec<PpoConfig, LoopAlgoSpec<PpoConfig>>({
     id: 'ppo',
     title: 'PPO',
     description:
@@ -105,9 +134,10 @@ export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
     presets: PPO_PRESETS,
     presetTotalSteps: PPO_PRESET_STEPS,
     defaultTotalSteps: 500_000,
+    envs: null,
     impl: ppo,
   }),
-  trpo: spec<TrpoConfig>({
+  trpo: spec<TrpoConfig, LoopAlgoSpec<TrpoConfig>>({
     id: 'trpo',
     title: 'TRPO',
     description:
@@ -116,7 +146,20 @@ export const ALGOS: { [K in AlgoId]: AlgoSpec<AlgoConfigs[K]> } = {
     presets: TRPO_PRESETS,
     presetTotalSteps: TRPO_PRESET_STEPS,
     defaultTotalSteps: 500_000,
+    envs: null,
     impl: trpo,
+  }),
+  apg: spec<ApgConfig, OwnLoopAlgoSpec<ApgConfig>>({
+    id: 'apg',
+    title: 'APG',
+    description:
+      'Analytic policy gradients (as Brax APG, with SHAC\'s optional critic bootstrap): the return of 32-step windows differentiated through the environment itself — reward, dynamics, tanh-squashed reparameterised actions — by hand-written adjoints; gradients stop between windows; Adam, clipping, non-finite updates skipped. Differentiable envs only: Pendulum-v1, MountainCarContinuous-v0.',
+    configSchema: apgConfigSchema,
+    presets: APG_PRESETS,
+    presetTotalSteps: APG_PRESET_STEPS,
+    defaultTotalSteps: 50_000,
+    envs: ['Pendulum-v1', 'MountainCarContinuous-v0'],
+    train: (opts) => trainApg(opts),
   }),
 };
 
@@ -152,6 +195,7 @@ export function resolveConfig(
   options: { preset?: string; overrides?: Record<string, unknown>; totalSteps?: number; label?: FieldLabel } = {},
 ): ResolvedConfig {
   const s = algoSpec(algo);
+  if (s.envs && !s.envs.includes(env)) throw new Error(`${s.title} cannot train on ${JSON.stringify(env)}; it trains on ${s.envs.join(', ')}`);
   let preset: string | null;
   // Own keys only: `in` would accept inherited names such as __proto__ or toString as presets.
   if (options.preset === undefined) preset = Object.hasOwn(s.presets, env) ? env : null;

@@ -15,6 +15,7 @@ export function fromRegistry(): AlgoCatalog {
       presets: a.presets as Record<string, Record<string, unknown>>,
       presetTotalSteps: a.presetTotalSteps,
       defaultTotalSteps: a.defaultTotalSteps,
+      envs: a.envs,
     };
   });
   const envs: EnvDescription[] = ENV_IDS.map((id) => {

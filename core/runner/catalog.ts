@@ -17,6 +17,8 @@ export interface CatalogAlgo {
   /** Suggested env steps per preset name. */
   presetTotalSteps?: Record<string, number>;
   defaultTotalSteps: number;
+  /** The envs it can train on (absent or null: every env). */
+  envs?: readonly string[] | null;
 }
 
 export interface AlgoCatalog {
@@ -86,6 +88,11 @@ export function createCatalog(algos: readonly CatalogAlgo[], envs: readonly EnvD
       if (!envIds.has(req.env)) {
         throw new ApiFailure('invalid_request', `runs:start: unknown environment "${req.env}"; known: ${[...envIds].join(', ')}`, [
           { path: 'env', message: `must be one of ${[...envIds].join(', ')}` },
+        ]);
+      }
+      if (algo.envs && !algo.envs.includes(req.env)) {
+        throw new ApiFailure('invalid_request', `runs:start: ${algo.title} cannot train on "${req.env}"; it trains on ${algo.envs.join(', ')}`, [
+          { path: 'env', message: `${algo.title} trains on ${algo.envs.join(', ')}` },
         ]);
       }
       let preset: Record<string, unknown> = {};

@@ -8,7 +8,8 @@
  *   state.obsRms   observation statistics when the run normalised observations (frozen here, clipped to
  *                  ±config.clipObs), exactly as the loop's evaluation uses them.
  * Deterministic acting is the mode (argmax logits / Gaussian mean), as evaluation; stochastic samples from
- * the policy with the caller's Rng. Continuous actions are clipped to the bounds when config.clipActions.
+ * the policy with the caller's Rng. Continuous actions are clipped to the bounds when config.clipActions; a checkpoint
+ * whose state says `actionSquash: 'tanh'` (APG) maps the Gaussian's value into the bounds with low + (high − low)·(tanh + 1)/2.
  * A damaged checkpoint is refused, never played: the store verifies every file against the checksums saved with it
  * (core/store/checkpoints.ts), and weights that are not finite numbers are refused here too (checkpoints written
  * before checksums existed cannot be verified otherwise).
@@ -23,6 +24,8 @@ import { DamagedFileError, loadCheckpoint, type LoadedCheckpoint, StoreError } f
 /** The parts of the training loop's checkpoint state a policy needs (the rest is for resuming). */
 interface PolicyState {
   env?: unknown;
+  /** 'tanh': actions are squashed into the Box (core/algos/apg), not clipped. */
+  actionSquash?: unknown;
   obsRms?: RunningMeanStdState | null;
 }
 
@@ -46,6 +49,7 @@ export class LoadedPolicy {
   readonly #obsRms: RunningMeanStd | null;
   readonly #logStd: Float32Array | null;
   readonly #clip: { low: Float32Array; high: Float32Array } | null;
+  readonly #squash: { low: Float32Array; high: Float32Array } | null;
   readonly #input: Float32Array;
   readonly #output: Float32Array;
 
@@ -57,6 +61,8 @@ export class LoadedPolicy {
     obsRms: RunningMeanStd | null;
     logStd: Float32Array | null;
     clipActions: boolean;
+    /** Squash continuous actions into the bounds with tanh (APG) instead of using them as they are. */
+    squashActions?: boolean;
   }) {
     this.envId = args.envId;
     this.step = args.step;
@@ -69,6 +75,7 @@ export class LoadedPolicy {
     this.#logStd = args.logStd;
     const space = args.actionSpace;
     this.#clip = space.kind === 'box' && args.clipActions ? { low: space.low, high: space.high } : null;
+    this.#squash = space.kind === 'box' && args.squashActions === true ? { low: space.low, high: space.high } : null;
     this.#input = new Float32Array(this.obsDim);
     this.#output = new Float32Array(this.numActions);
   }
@@ -93,6 +100,7 @@ export class LoadedPolicy {
     const action = new Array<number>(n);
     for (let j = 0; j < n; j++) {
       let a = deterministic ? out[j] : out[j] + Math.exp(this.#logStd![j]) * rng.normal();
+      if (this.#squash) a = this.#squash.low[j] + (this.#squash.high[j] - this.#squash.low[j]) * (Math.tanh(a) + 1) / 2;
       if (this.#clip) a = Math.min(this.#clip.high[j], Math.max(this.#clip.low[j], a));
       action[j] = a;
     }
@@ -177,6 +185,7 @@ export async function loadPolicy(source: PolicySource): Promise<LoadedPolicy> {
       obsRms,
       logStd,
       clipActions: source.config.clipActions !== false,
+      squashActions: state.actionSquash === 'tanh',
     });
   } catch (error) {
     actor.dispose();

@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { trainRun, type TrainRunOptions } from '../../../core/algos/loop.js';
-import { ALGO_IDS, resolveConfig, type AlgoId } from '../../../core/algos/registry.js';
+import { LOOP_ALGO_IDS, resolveConfig, type AlgoId, type LoopAlgoId } from '../../../core/algos/registry.js';
 import type { EnvId } from '../../../core/envs/index.js';
 import { listCheckpoints, listEpisodes, loadCheckpoint } from '../../../core/store/index.js';
 import { readMetrics, tempRunDir } from './helpers.js';
@@ -19,7 +19,7 @@ function dir(): string {
   return t.dir;
 }
 
-const SHORT: Record<AlgoId, Record<string, unknown>> = {
+const SHORT: Record<LoopAlgoId, Record<string, unknown>> = {
   reinforce: { episodesPerUpdate: 4, baseline: 'learnedValue', return: 'rewardToGo', evalInterval: 1500, evalEpisodes: 2 },
   a2c: { numEnvs: 4, evalInterval: 1500, evalEpisodes: 2 },
   ppo: { numEnvs: 4, numSteps: 64, numMinibatches: 2, updateEpochs: 2, evalInterval: 1500, evalEpisodes: 2 },
@@ -32,7 +32,8 @@ function options(algo: AlgoId, env: EnvId, runDir: string, seed: number, totalSt
 }
 
 describe('determinism', () => {
-  for (const algo of ALGO_IDS) {
+  // APG trains on differentiable envs only; its determinism and resume: test/integration/algos/apg.test.ts.
+  for (const algo of LOOP_ALGO_IDS) {
     it(`${algo}: same seed → identical metric stream; another seed → a different one`, async () => {
       const runs = await Promise.all(
         [1, 1, 2].map(async (seed) => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { trainRun, updateEngine } from '../../../core/algos/loop.js';
-import { ALGO_IDS, resolveConfig } from '../../../core/algos/registry.js';
+import { LOOP_ALGO_IDS, resolveConfig } from '../../../core/algos/registry.js';
 import { stepsToThreshold, storedEpisodes } from '../../../core/algos/threshold.js';
 import { VectorEnv } from '../../../core/envs/vector.js';
 import { MetricReader } from '../../../core/store/index.js';
@@ -20,7 +20,8 @@ afterEach(() => {
 });
 
 describe('the step counter counts every simulated env step', () => {
-  for (const algo of ALGO_IDS) {
+  // APG steps its differentiable envs (not VectorEnv); its step count: test/integration/algos/apg.test.ts.
+  for (const algo of LOOP_ALGO_IDS) {
     it(algo, async () => {
       const d = mkdtempSync(join(tmpdir(), `policylab-steps-${algo}-`));
       dirs.push(d);
