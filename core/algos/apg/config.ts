@@ -26,7 +26,7 @@ export const apgConfigSchema = z
       .max(1024)
       .default(2)
       .describe(
-        'Env copies rolled through each window together (one batched forward pass per step). Each window gives ONE gradient step, so fewer copies mean more updates per env step: on Pendulum-v1, 2 copies reached an evaluation return of −200 in a median of ~11k env steps, 32 copies had not after 60k (README, APG section).',
+        'Env copies rolled through each window together (one batched forward pass per step). Each window gives ONE gradient step, so fewer copies mean more updates per env step: on Pendulum-v1 (seeds 1–5) 2 copies reached an evaluation return of −200 in a median of 11k env steps, 8 copies in 23k, 32 copies not within 60k (README, APG section).',
       ),
     windowLength: z
       .number()
@@ -41,7 +41,7 @@ export const apgConfigSchema = z
     activation: commonFields.activation
       .default('relu')
       .describe(
-        'Hidden-layer activation of the actor and the critic. APG defaults to relu: with tanh hidden layers the pathwise gradient through 32 steps faded as the units saturated (on Pendulum-v1 tanh took 3–7× more env steps to reach −200 while tuning, seeds 1–5).',
+        'Hidden-layer activation of the actor and the critic. APG defaults to relu: with tanh hidden layers the pathwise gradient through 32 steps faded as the units saturated (Pendulum-v1, 2 copies, seeds 1–5: relu reached an evaluation return of −200 by 12k env steps in every seed, tanh in 2 of 5 within 60k).',
       ),
     gamma: commonFields.gamma.default(0.99),
     lr: commonFields.lr.default(3e-3),

@@ -4,8 +4,8 @@
  * reached an evaluation return of −200 in 10–12k env steps and stayed near −150 at 40k (`npm run bench -- apg`).
  * MountainCarContinuous-v0 has no preset: its only reward gradient is −0.2·a (the goal bonus is a step function of
  * the state), so APG learns to stand still there — a finding the README's APG section shows, not a tuning gap.
- * PointReach-v0 (no registered env id, so no preset key) trains with the defaults: about −5 per episode within 20k
- * steps, from about −130 doing nothing.
+ * PointReach-v0 (no registered env id, so no preset key) trains with the defaults: about −10 per episode after 20k
+ * steps, from about −165 untrained (`npm run bench -- apg`).
  */
 import type { ApgConfig } from './config.js';
 

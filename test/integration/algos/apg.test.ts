@@ -49,6 +49,14 @@ describe('APG learns Pendulum-v1 through the differentiable twin', () => {
     for (const e of sgEvals) expect(e.ret).toBeLessThan(-800);
     const last = (await readMetrics(sg)).at(-1)!.values;
     expect(last['train/gradNorm']).toBeLessThan(1); // a vanishing gradient: only the small torque cost is left
+    // The policy it ends with applies (almost) no torque, from any state.
+    const policy = await loadPolicy({ runDir: sg, env: 'Pendulum-v1', config: {}, step: 'latest' });
+    const probe = makeEnv('Pendulum-v1');
+    for (let i = 0; i < 20; i++) {
+      const a = policy.act(probe.reset(100 + i).obs, true, new Rng(0)) as number[];
+      expect(Math.abs(a[0])).toBeLessThan(0.05);
+    }
+    policy.dispose();
   });
 });
 
@@ -145,7 +153,7 @@ describe('what the app shows', () => {
     const result = await trainApg({ runDir: d, runId: 'reach', env: 'PointReach-v0', config: { evalInterval: 4_000, evalEpisodes: 5 }, seed: 1, totalSteps: 8_000, signal: new AbortController().signal });
     expect(result.status).toBe('finished');
     const evals = await evalReturns(d);
-    // Doing nothing scores about −130 here; a policy that reaches the target, about −5 to −20.
+    // The untrained policy scores about −165 here (npm run bench -- apg); one that reaches the target, about −10.
     expect(evals.at(-1)!.ret).toBeGreaterThan(-40);
     const ep = await loadEpisode(d, evals.at(-1)!.step);
     expect(ep.envId).toBe('PointReach-v0');
