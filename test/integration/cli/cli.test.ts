@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ALGO_IDS } from '../../../core/algos/registry.js';
 import { listCheckpoints, RunStore } from '../../../core/store/index.js';
 
 const CLI = join(process.cwd(), 'bin/policylab.mjs');
@@ -56,7 +57,7 @@ describe('policylab train: flag validation', () => {
     const c = cli(home, ['train', '--algo', 'ppo', '--env', 'Pong-v5']);
     expect(c.stderr).toMatch(/unknown env "Pong-v5"; valid: CartPole-v1/);
     const d = cli(home, ['train', '--env', 'CartPole-v1']);
-    expect(d.stderr).toContain('--algo is required (one of reinforce, a2c, ppo, trpo)');
+    expect(d.stderr).toContain(`--algo is required (one of ${ALGO_IDS.join(', ')})`);
     // Nothing was recorded for rejected commands.
     expect(JSON.parse(cli(home, ['runs', '--json']).stdout)).toEqual([]);
   });
