@@ -5,7 +5,7 @@
  * MountainCarContinuous-v0 has no preset: its only reward gradient is −0.2·a (the goal bonus is a step function of
  * the state), so APG learns to stand still there — a finding the README's APG section shows, not a tuning gap.
  * PointReach-v0 (no registered env id, so no preset key) trains with the defaults: about −10 per episode after 20k
- * steps, from about −165 untrained (`npm run bench -- apg`).
+ * steps, from about −120 untrained (`npm run bench -- apg`).
  */
 import type { ApgConfig } from './config.js';
 

@@ -153,7 +153,7 @@ describe('what the app shows', () => {
     const result = await trainApg({ runDir: d, runId: 'reach', env: 'PointReach-v0', config: { evalInterval: 4_000, evalEpisodes: 5 }, seed: 1, totalSteps: 8_000, signal: new AbortController().signal });
     expect(result.status).toBe('finished');
     const evals = await evalReturns(d);
-    // The untrained policy scores about −165 here (npm run bench -- apg); one that reaches the target, about −10.
+    // The untrained policy scores about −120 here (npm run bench -- apg); one that reaches the target, about −10.
     expect(evals.at(-1)!.ret).toBeGreaterThan(-40);
     const ep = await loadEpisode(d, evals.at(-1)!.step);
     expect(ep.envId).toBe('PointReach-v0');
