@@ -36,6 +36,21 @@ export interface LoopCounters {
   trainSeconds: number;
 }
 
+/** The loop's counters out of a checkpoint's state (every training loop's checkpoint stores them the same way). */
+export function loopCountersOf(s: LoopCounters): LoopCounters {
+  return {
+    globalStep: s.globalStep,
+    iteration: s.iteration,
+    episodes: s.episodes,
+    evalCount: s.evalCount,
+    nextEvalStep: s.nextEvalStep,
+    nextCheckpointStep: s.nextCheckpointStep,
+    recentReturns: s.recentReturns,
+    solved: s.solved,
+    trainSeconds: s.trainSeconds,
+  };
+}
+
 interface LoopState extends LoopCounters {
   version: 1;
   algo: string;
@@ -122,17 +137,7 @@ export async function loadLoopCheckpoint(runDir: string, parts: CheckpointParts,
     if (!s.rewardScaler) throw new Error(`checkpoint at step ${ckpt.step} has no reward statistics, but normalizeReward is on`);
     collector.rewardScaler.setState(s.rewardScaler);
   }
-  return {
-    globalStep: s.globalStep,
-    iteration: s.iteration,
-    episodes: s.episodes,
-    evalCount: s.evalCount,
-    nextEvalStep: s.nextEvalStep,
-    nextCheckpointStep: s.nextCheckpointStep,
-    recentReturns: s.recentReturns,
-    solved: s.solved,
-    trainSeconds: s.trainSeconds,
-  };
+  return loopCountersOf(s);
 }
 
 function asFloat32(a: CheckpointArray | undefined, name: string): Float32Array {

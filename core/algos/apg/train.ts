@@ -16,7 +16,7 @@ import { DIFF_ENV_IDS, DiffVectorEnv, isDiffEnvId, makeDiffEnv, type DiffEnvCopy
 import { boxSpace, envSpec, isEnvId } from '../../envs/index.js';
 import { describeDamage, loadCheckpoint, MetricWriter, saveCheckpoint, saveEpisode, truncateMetrics, type CheckpointArray } from '../../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../../tensor/backend.js';
-import type { Solved } from '../checkpoint.js';
+import { type LoopCounters, loopCountersOf } from '../checkpoint.js';
 import { parseConfig } from '../config-common.js';
 import { evalSeed } from '../evaluate.js';
 import type { ProgressEvent, TrainEvents, TrainResult } from '../loop.js';
@@ -47,17 +47,8 @@ export interface ApgTrainOptions {
   events?: TrainEvents;
 }
 
-interface ApgCounters {
-  globalStep: number;
-  iteration: number;
-  episodes: number;
-  evalCount: number;
-  nextEvalStep: number;
-  nextCheckpointStep: number;
-  recentReturns: number[];
-  solved: Solved | null;
-  trainSeconds: number;
-}
+/** The same counters the shared loop keeps and checkpoints. */
+type ApgCounters = LoopCounters;
 
 /** What an APG checkpoint's state.json holds (arrays.bin: params, Adam moments, the target critic). */
 interface ApgState extends ApgCounters {
@@ -343,17 +334,7 @@ async function loadApgCheckpoint(
   learner.skippedUpdates = s.skippedUpdates;
   rng.setState(s.rng);
   venv.restore(s.venv);
-  return {
-    globalStep: s.globalStep,
-    iteration: s.iteration,
-    episodes: s.episodes,
-    evalCount: s.evalCount,
-    nextEvalStep: s.nextEvalStep,
-    nextCheckpointStep: s.nextCheckpointStep,
-    recentReturns: s.recentReturns,
-    solved: s.solved,
-    trainSeconds: s.trainSeconds,
-  };
+  return loopCountersOf(s);
 }
 
 function mean(xs: readonly number[]): number {
