@@ -6,6 +6,11 @@
  */
 import { z } from 'zod';
 
+/** A mistake in what the user typed: printed as one message, exit status 2 (training errors exit 1). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 export function kebab(camel: string): string {
   return camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -51,23 +56,27 @@ export function convertFlagValue(flag: string, field: FieldSchema, raw: string |
   const kinds = kindsOf(field);
   if (raw === true) {
     if (kinds.has('boolean')) return true;
-    throw new Error(`${flag} needs a value`);
+    throw new UsageError(`${flag} needs a value`);
   }
   const text = raw.trim();
   if (kinds.has('null') && (text === 'null' || text === 'none')) return null;
   if (kinds.has('boolean')) {
     if (['true', '1', 'yes', 'on'].includes(text)) return true;
     if (['false', '0', 'no', 'off'].includes(text)) return false;
-    throw new Error(`${flag} expects true or false, got ${JSON.stringify(raw)}`);
+    throw new UsageError(`${flag} expects true or false, got ${JSON.stringify(raw)}`);
   }
   if (kinds.has('integer') && !kinds.has('number')) {
     // Decimal digits only: Number() would also take 0x10, 1e3, 0b1 and ' 16'.
-    if (!DECIMAL_INTEGER.test(raw)) throw new Error(`${flag} expects a decimal integer${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
+    if (!DECIMAL_INTEGER.test(raw)) throw new UsageError(`${flag} expects a decimal integer${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
+    // Past 2^53 − 1 the digits typed are not the number used: refuse them as typed (the schema's own bound may be lower).
+    if (!Number.isSafeInteger(Number(raw))) {
+      throw new UsageError(`${flag} must be ${raw.startsWith('-') ? `≥ ${Number.MIN_SAFE_INTEGER}` : `≤ ${Number.MAX_SAFE_INTEGER}`}, got ${raw}`);
+    }
     return Number(raw);
   }
   if (kinds.has('number')) {
     if (!DECIMAL_NUMBER.test(raw)) {
-      throw new Error(`${flag} expects a decimal number${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
+      throw new UsageError(`${flag} expects a decimal number${kinds.has('null') ? ' or none' : ''}, got ${JSON.stringify(raw)}`);
     }
     return Number(raw);
   }
@@ -75,7 +84,7 @@ export function convertFlagValue(flag: string, field: FieldSchema, raw: string |
     const parts = text.replace(/^\[|\]$/g, '').split(/[,\s]+/).filter(Boolean);
     const values = parts.map(Number);
     if (parts.length === 0 || parts.some((p) => !DECIMAL_NUMBER.test(p))) {
-      throw new Error(`${flag} expects comma-separated numbers (e.g. 64,64), got ${JSON.stringify(raw)}`);
+      throw new UsageError(`${flag} expects comma-separated numbers (e.g. 64,64), got ${JSON.stringify(raw)}`);
     }
     return values;
   }
@@ -87,7 +96,7 @@ export function splitFlags(tokens: readonly string[]): { flag: string; name: str
   const out: { flag: string; name: string; value: string | true; negated: boolean }[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
-    if (!token.startsWith('--') || token === '--') throw new Error(`unexpected argument ${JSON.stringify(token)} (config values are given as --name value)`);
+    if (!token.startsWith('--') || token === '--') throw new UsageError(`unexpected argument ${JSON.stringify(token)} (config values are given as --name value)`);
     const eq = token.indexOf('=');
     let name = eq >= 0 ? token.slice(2, eq) : token.slice(2);
     let value: string | true;
@@ -134,7 +143,7 @@ export function parseConfigFlags(tokens: readonly string[], schema: z.ZodType, a
     }
     try {
       if (negated) {
-        if (!kindsOf(field).has('boolean')) throw new Error(`--no-${name}: ${flag} is not a true/false option`);
+        if (!kindsOf(field).has('boolean')) throw new UsageError(`--no-${name}: ${flag} is not a true/false option`);
         overrides[key] = false;
       } else {
         overrides[key] = convertFlagValue(flag, field, value);
@@ -143,7 +152,7 @@ export function parseConfigFlags(tokens: readonly string[], schema: z.ZodType, a
       problems.push((error as Error).message);
     }
   }
-  if (problems.length) throw new Error(problems.join('\n'));
+  if (problems.length) throw new UsageError(problems.join('\n'));
   return overrides;
 }
 

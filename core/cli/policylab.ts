@@ -7,12 +7,21 @@
  *   serve   browser mode: the app's UI and API on 127.0.0.1 with a per-launch token
  * Usage errors print one clear message and exit 2; training errors exit 1 (and mark the run failed).
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ALGO_IDS, ALGOS, algoSpec } from '../algos/registry.js';
 import { ENV_IDS } from '../envs/index.js';
 import { describeConfigFlags } from './config-flags.js';
 import { exportCommand, runsCommand } from './runs.js';
-import { trainCommand, UsageError, type TrainCliOptions } from './train.js';
+import { parseInteger, trainCommand, UsageError, type TrainCliOptions } from './train.js';
+
+/**
+ * A path the user typed, made absolute from where they typed it: npm runs scripts in the package folder and keeps
+ * the caller's folder in INIT_CWD, so `npm run export -- --out runs.csv` writes where the user is.
+ */
+function userPath(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
 
 function buildProgram(): Command {
   const program = new Command('policylab')
@@ -33,7 +42,7 @@ function buildProgram(): Command {
     .option('--name <name>', 'run name (default algo-env-sSEED)')
     .option('--tags <a,b>', 'comma-separated tags')
     .option('--notes <text>', 'free-form notes')
-    .option('--home <dir>', 'data folder (default: POLICYLAB_HOME or the per-OS default)')
+    .option('--home <dir>', 'data folder (default: POLICYLAB_HOME or the per-OS default)', userPath)
     .option('--no-progress', 'no progress bar (log lines instead)')
     .allowUnknownOption()
     .allowExcessArguments()
@@ -45,7 +54,7 @@ function buildProgram(): Command {
     .command('runs')
     .description('list runs')
     .option('--json', 'print the run records as JSON')
-    .option('--home <dir>', 'data folder')
+    .option('--home <dir>', 'data folder', userPath)
     .action(async (opts: { json?: boolean; home?: string }) => {
       await runsCommand({ home: opts.home, json: Boolean(opts.json) });
     });
@@ -55,8 +64,8 @@ function buildProgram(): Command {
     .description("export runs' metrics")
     .argument('<ids...>', 'run ids')
     .requiredOption('--format <format>', 'csv or json')
-    .requiredOption('--out <path>', 'file to write')
-    .option('--home <dir>', 'data folder')
+    .requiredOption('--out <path>', 'file to write (relative to the folder the command was typed in)', userPath)
+    .option('--home <dir>', 'data folder', userPath)
     .action(async (ids: string[], opts: { format: string; out: string; home?: string }) => {
       await exportCommand(ids, opts);
     });
@@ -83,16 +92,13 @@ function buildProgram(): Command {
     .option('--port <n>', 'port (default: any free one)')
     .option('--token <token>', 'access token (default: random)')
     .option('--max-runs <n>', 'runs that train at once; more wait in the queue (default: POLICYLAB_MAX_RUNS or cores − 1, at most 4)')
-    .option('--home <dir>', 'data folder')
+    .option('--home <dir>', 'data folder', userPath)
     .action(async (opts: { port?: string; token?: string; home?: string; maxRuns?: string }) => {
       const { startServer } = (await import('../host/server.js')) as {
         startServer(o: { home?: string; port?: number; token?: string; maxConcurrent?: number }): Promise<{ url: string; token: string; close(): Promise<void> }>;
       };
-      if (opts.maxRuns !== undefined && !/^[1-9][0-9]*$/.test(opts.maxRuns)) throw new UsageError(`--max-runs must be an integer in [1, 64], got ${JSON.stringify(opts.maxRuns)}`);
-      const maxConcurrent = opts.maxRuns === undefined ? undefined : Number(opts.maxRuns);
-      if (maxConcurrent !== undefined && maxConcurrent > 64) throw new UsageError(`--max-runs must be an integer in [1, 64], got ${opts.maxRuns}`);
-      const port = opts.port === undefined ? undefined : Number(opts.port);
-      if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port must be an integer in [0, 65535], got ${opts.port}`);
+      const maxConcurrent = opts.maxRuns === undefined ? undefined : parseInteger('--max-runs', opts.maxRuns, 1, 64);
+      const port = opts.port === undefined ? undefined : parseInteger('--port', opts.port, 0, 65535);
       const server = await startServer({ home: opts.home, port, token: opts.token, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
       console.log(`PolicyLab is serving at ${server.url}\n(Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {

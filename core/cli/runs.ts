@@ -2,6 +2,7 @@
  * `policylab runs` (a table of the store's runs, or JSON) and `policylab export` (metrics of runs as CSV or JSON).
  */
 import { exportRunsCsv, exportRunsJson, resolveHome, RunStore, type RunRecord } from '../store/index.js';
+import { UsageError } from './config-flags.js';
 
 function cell(v: string, width: number): string {
   return v.length > width ? `${v.slice(0, width - 1)}…` : v.padEnd(width);
@@ -43,9 +44,9 @@ export async function runsCommand(opts: { home?: string; json: boolean }): Promi
 }
 
 export async function exportCommand(ids: readonly string[], opts: { home?: string; format: string; out?: string }): Promise<void> {
-  if (opts.format !== 'csv' && opts.format !== 'json') throw new Error(`--format must be csv or json, got ${JSON.stringify(opts.format)}`);
-  if (!opts.out) throw new Error('--out <path> is required');
-  if (ids.length === 0) throw new Error('name at least one run id (`policylab runs` lists them)');
+  if (opts.format !== 'csv' && opts.format !== 'json') throw new UsageError(`--format must be csv or json, got ${JSON.stringify(opts.format)}`);
+  if (!opts.out) throw new UsageError('--out <path> is required');
+  if (ids.length === 0) throw new UsageError('name at least one run id (`policylab runs` lists them)');
   const store = await RunStore.open(opts.home ?? resolveHome());
   try {
     const result = opts.format === 'csv' ? await exportRunsCsv(store, ids, opts.out) : await exportRunsJson(store, ids, opts.out);

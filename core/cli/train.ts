@@ -10,7 +10,7 @@ import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
 import { currentOwner, describeOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
-import { DECIMAL_INTEGER, flagLabel, parseConfigFlags } from './config-flags.js';
+import { DECIMAL_INTEGER, flagLabel, parseConfigFlags, UsageError } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
 
 export interface TrainCliOptions {
@@ -32,7 +32,7 @@ export interface TrainCliOptions {
 /** The train command's own flags (config flags come from the algorithm's schema). */
 export const TRAIN_FLAGS = ['--algo', '--env', '--seed', '--total-steps', '--preset', '--resume', '--restart', '--name', '--tags', '--notes', '--home', '--no-progress'];
 
-export class UsageError extends Error {}
+export { UsageError };
 
 /** A second SIGINT sooner than this after the first is the same keypress relayed by npm or a shell, not a second one. */
 export const DUPLICATE_SIGINT_MS = 500;
@@ -55,12 +55,12 @@ export function interruptHandler(on: { stop: () => void; quit: () => void }, now
   };
 }
 
-/** A decimal integer flag in [min, 2^53 − 1] (no 0x10, 1e3 or 1e30: what was typed is what is used). */
-export function parseInteger(flag: string, text: string, min: number): number {
-  if (!DECIMAL_INTEGER.test(text)) throw new UsageError(`${flag} must be a decimal integer ≥ ${min}, got ${JSON.stringify(text)}`);
+/** A decimal integer flag in [min, max ≤ 2^53 − 1] (no 0x10, 1e3, 1e30 or ' 16': what was typed is what is used). */
+export function parseInteger(flag: string, text: string, min: number, max: number = Number.MAX_SAFE_INTEGER): number {
+  if (!DECIMAL_INTEGER.test(text)) throw new UsageError(`${flag} must be a decimal integer in [${min}, ${max}] (digits only), got ${JSON.stringify(text)}`);
   const v = Number(text);
   if (v < min) throw new UsageError(`${flag} must be ≥ ${min}, got ${text}`);
-  if (!Number.isSafeInteger(v)) throw new UsageError(`${flag} must be ≤ ${Number.MAX_SAFE_INTEGER}, got ${text}`);
+  if (v > max || !Number.isSafeInteger(v)) throw new UsageError(`${flag} must be ≤ ${max}, got ${text}`);
   return v;
 }
 
@@ -168,6 +168,7 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
   process.on('SIGINT', onSigint);
   const display = new ProgressDisplay(opts.progress);
   let lastStoreWrite = 0;
+  let firstStepSeen = false;
   let storeWrite: Promise<unknown> = Promise.resolve();
   try {
     await initBackend();
@@ -194,6 +195,13 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
       signal: controller.signal,
       events: {
         progress: (p) => {
+          if (!firstStepSeen) {
+            firstStepSeen = true;
+            // Start-up as the user waits for it (the bench reads this line; the epoch lets it check from outside).
+            if (process.env.POLICYLAB_DEBUG) {
+              process.stderr.write(`debug: first env step ${secondsSinceCommandStart(performance.now()).toFixed(3)} s after the command started (epoch ms ${Date.now()})\n`);
+            }
+          }
           display.update(p);
           const now = Date.now();
           if (now - lastStoreWrite > 2000) {
@@ -235,11 +243,22 @@ async function trainWithStore(store: RunStore, opts: TrainCliOptions, configToke
   }
 }
 
+/**
+ * Seconds from the user's command to `processMs` (a performance.now() of this process). bin/policylab.mjs sets
+ * POLICYLAB_COMMAND_STARTED_AT (epoch ms: its own start, or npm's when an npm script launched it); without it, this
+ * process's start.
+ */
+export function secondsSinceCommandStart(processMs: number, env: NodeJS.ProcessEnv = process.env): number {
+  const startedAt = Number(env.POLICYLAB_COMMAND_STARTED_AT);
+  const origin = Number.isFinite(startedAt) && startedAt > 0 && startedAt <= performance.timeOrigin ? startedAt : performance.timeOrigin;
+  return (performance.timeOrigin + processMs - origin) / 1000;
+}
+
 function report(id: string, r: TrainResult): void {
   const recent = r.recentReturn === null ? 'no episodes yet' : `20-episode mean return ${r.recentReturn.toFixed(1)}`;
   console.log(`${r.status} run ${id} at step ${r.step.toLocaleString('en-US')} (${Math.round(r.sps).toLocaleString('en-US')} SPS, update engine ${r.backend.engine ?? '?'}, tfjs backend ${r.backend.name}); ${recent}`);
   if (r.solved) {
-    const since = r.solved.processSeconds === undefined ? '' : `, ${r.solved.processSeconds.toFixed(2)} s after the command started`;
+    const since = r.solved.processSeconds === undefined ? '' : `, ${secondsSinceCommandStart(r.solved.processSeconds * 1000).toFixed(2)} s after the command started`;
     console.log(`reached the env's reward threshold (20-episode mean) at step ${r.solved.step.toLocaleString('en-US')}: ${r.solved.seconds.toFixed(2)} s of training${since}`);
   }
   if (r.status === 'stopped') console.log(`checkpoint saved; continue with: npm run train -- --resume ${id}`);

@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALGO_IDS } from '../../../core/algos/registry.js';
 import { listCheckpoints, RunStore } from '../../../core/store/index.js';
 
 const CLI = join(process.cwd(), 'bin/policylab.mjs');
@@ -21,9 +20,9 @@ function newHome(): string {
   return h;
 }
 
-function cli(home: string, args: string[]): { code: number | null; stdout: string; stderr: string } {
+function cli(home: string, args: string[], env: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, POLICYLAB_HOME: home },
+    env: { ...process.env, POLICYLAB_HOME: home, ...env },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -57,7 +56,7 @@ describe('policylab train: flag validation', () => {
     const c = cli(home, ['train', '--algo', 'ppo', '--env', 'Pong-v5']);
     expect(c.stderr).toMatch(/unknown env "Pong-v5"; valid: CartPole-v1/);
     const d = cli(home, ['train', '--env', 'CartPole-v1']);
-    expect(d.stderr).toContain(`--algo is required (one of ${ALGO_IDS.join(', ')})`);
+    expect(d.stderr).toMatch(/--algo is required \(one of reinforce, a2c, ppo, trpo\b/);
     // Nothing was recorded for rejected commands.
     expect(JSON.parse(cli(home, ['runs', '--json']).stdout)).toEqual([]);
   });
@@ -65,17 +64,35 @@ describe('policylab train: flag validation', () => {
 
 describe('usage errors exit 2 and name the flag', () => {
   const cases: [string[], RegExp][] = [
-    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '1e30'], /--total-steps must be a decimal integer ≥ 1, got "1e30"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '1e30'], /--total-steps must be a decimal integer in \[1, 9007199254740991\] \(digits only\), got "1e30"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', `1${'0'.repeat(30)}`], /--total-steps must be ≤ 9007199254740991, got 1000000000000000000000000000000$/m],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '9007199254740993'], /--total-steps must be ≤ 9007199254740991, got 9007199254740993/],
-    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', '0x10'], /--seed must be a decimal integer ≥ 0, got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', '0x10'], /--seed must be a decimal integer in \[0, 9007199254740991\] \(digits only\), got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', ' 16'], /--seed must be a decimal integer .*, got " 16"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--seed', '-1'], /--seed must be ≥ 0, got -1/],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs', '0x10'], /--num-envs expects a decimal integer, got "0x10"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs', '1e3'], /--num-envs expects a decimal integer, got "1e3"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs=16 '], /--num-envs expects a decimal integer, got "16 "/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs', '99999999999999999999'], /^error: --num-envs must be ≤ 9007199254740991, got 99999999999999999999\n$/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-envs', '2000'], /--num-envs must be ≤ 1024, got 2000/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--hidden-sizes', '64,0x10'], /--hidden-sizes expects comma-separated numbers/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', 'extra'], /unexpected argument "extra"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps'], /option '--total-steps <n>' argument missing/],
+    [['train', '--algo', 'nosuch', '--env', 'CartPole-v1'], /unknown algorithm "nosuch"; valid: reinforce, a2c, ppo, trpo/],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--lr', '0x10'], /--lr expects a decimal number, got "0x10"/],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--preset', '__proto__'], /--preset must be one of CartPole-v1, .*none for PPO, got "__proto__"/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--preset', 'toString'], /--preset must be one of .*, got "toString"/],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--num-minibatches', '100000'], /--num-minibatches: must be ≤ numEnvs · numSteps = 8 · 32 = 256/],
+    [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--preset', 'none', '--num-envs', '2', '--num-steps', '3', '--num-minibatches', '7'], /--num-minibatches: must be ≤ numEnvs · numSteps = 2 · 3 = 6 .*got 7/],
     [['train', '--resume', 'nosuch-run'], /no run "nosuch-run"/],
     [['train', '--algo', 'ppo', '--env', 'CartPole-v1', '--restart'], /--restart only applies with --resume/],
     [['export', '--format', 'xml', '--out', 'x', 'a'], /--format must be csv or json, got "xml"/],
-    [['serve', '--max-runs', '0'], /--max-runs must be an integer in \[1, 64\], got "0"/],
+    [['serve', '--max-runs', '0'], /--max-runs must be ≥ 1, got 0/],
+    [['serve', '--max-runs', '1e1'], /--max-runs must be a decimal integer in \[1, 64\] \(digits only\), got "1e1"/],
+    [['serve', '--port', '0x10'], /--port must be a decimal integer in \[0, 65535\] \(digits only\), got "0x10"/],
+    [['serve', '--port', '65536'], /--port must be ≤ 65535, got 65536/],
+    [['runs', '--bogus'], /unknown option '--bogus'/],
+    [['algos', 'nosuch'], /unknown algorithm "nosuch"/],
   ];
   for (const [args, message] of cases) {
     it(args.join(' '), () => {
@@ -112,13 +129,20 @@ describe('policylab train → runs → export', () => {
     const csv = readFileSync(out, 'utf8');
     expect(csv.split(/\r?\n/)[0]).toBe('run,step,wallTime,key,value');
     expect(csv).toContain('train/policyLoss');
+
+    // A relative --out is where the user typed the command: npm runs scripts in the package folder and says where
+    // the user was in INIT_CWD.
+    const relative = cli(home, ['export', '--format', 'json', '--out', 'relative.json', id!], { INIT_CWD: home });
+    expect(relative.code, relative.stderr).toBe(0);
+    expect(relative.stdout).toContain(join(home, 'relative.json'));
+    expect(existsSync(join(home, 'relative.json'))).toBe(true);
   });
 });
 
 describe('Ctrl-C', () => {
   it('SIGINT stops the run with a checkpoint and status stopped; --resume finishes it', async () => {
     const home = newHome();
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '5000000', '--no-progress'], {
+    const child = spawn(process.execPath, [CLI, 'train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '5000000', '--no-progress'], {
       env: { ...process.env, POLICYLAB_HOME: home },
     });
     let stdout = '';
