@@ -142,7 +142,10 @@ export async function trainCommand(opts: TrainCliOptions, configTokens: readonly
   } finally {
     await store.close();
     for (const id of store.unwrittenRuns) {
-      process.stderr.write(`error: the disk is full: run ${id}'s final status could not be written; it will show as crashed (resumable) once space is freed\n`);
+      process.stderr.write(
+        `error: the disk is full: run ${id}'s final status could not be written to run.json; it is kept in ` +
+          `status.reserve and recorded by the next \`policylab runs\` (or the app) once space is freed\n`,
+      );
     }
   }
 }

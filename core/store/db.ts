@@ -30,6 +30,7 @@ import { describeOwner, isCurrentProcess, ownerLiveness, pidExists, processStart
 import { withFileLock } from './lock.js';
 import { MetricReader } from './metric-reader.js';
 import { applyPatch, byCreation, endSession, runFileText } from './run-record.js';
+import { clearReserve, ensureReserve, readReserve, RESERVE_FILE, writeReserve } from './status-reserve.js';
 import { cleanStaleTemps, removeTrash } from './upkeep.js';
 import {
   CreateRunInputSchema,
@@ -334,7 +335,11 @@ export class RunStore {
       return structuredClone(run);
     } catch (e) {
       const err = diskError(e, `runs/${id}/${RUN_FILE}`);
-      if (isDiskFull(err)) this.#keepUnwritten(id, p);
+      if (isDiskFull(err)) {
+        this.#keepUnwritten(id, p);
+        // In place, so that it survives this process exiting before space is back (see status-reserve.ts).
+        if (p.status !== undefined) await writeReserve(this.runDir(id, false), p);
+      }
       throw err;
     }
   }
@@ -361,6 +366,7 @@ export class RunStore {
       applyPatch(run, p, new Date().toISOString());
       await writeFileAtomic(path, runFileText(run));
       this.#byId.set(id, run);
+      if (p.status === 'running') await ensureReserve(this.runDir(id, false));
       return run;
     });
   }
@@ -382,6 +388,7 @@ export class RunStore {
       try {
         await this.#patchRunFile(id, p);
         this.#unwritten.delete(id);
+        await clearReserve(this.runDir(id, false));
         await this.#persist([id]);
         this.#notice('run-repaired', `run ${id}: a change the full disk refused is now written (status ${this.#byId.get(id)?.status})`, id);
       } catch {
@@ -463,6 +470,19 @@ export class RunStore {
       run.status = 'stopped';
       run.error = null;
     } else {
+      const reserved = await readReserve(this.runDir(run.id, false));
+      if (reserved && reserved.writtenAt >= run.updatedAt && reserved.patch.status !== undefined && reserved.patch.status !== 'running') {
+        // The process recorded its outcome in the reserve while the disk was full, then exited: that is the truth.
+        applyPatch(run, reserved.patch, reserved.writtenAt);
+        if (run.error) run.error = { ...run.error, message: `${run.error.message} (recorded in ${RESERVE_FILE} while the disk was full)` };
+        run.pid = null;
+        run.owner = null;
+        run.pidStartTime = null;
+        run.updatedAt = now;
+        await writeFileAtomic(join(runDirFor(this.home, run.id), RUN_FILE), runFileText(run));
+        await clearReserve(this.runDir(run.id, false));
+        return run;
+      }
       let lastStep = run.step;
       try {
         const summary = await new MetricReader(this.runDir(run.id, false)).summary();

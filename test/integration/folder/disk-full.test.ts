@@ -3,7 +3,7 @@
  * that cannot be written leaves no ghost run, and a run that fails for lack of space is recorded `failed` as soon
  * as a write succeeds again — never left `running`.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { RunInfo } from '../../../core/api/contract.js';
 import { openAppBackend, type AppBackend } from '../../../core/runner/service.js';
 import type { RunRecord } from '../../../core/store/index.js';
 import { call, EventLog } from '../../unit/runner/helpers.js';
-import { until } from './cli.js';
+import { cli, cliDone, REPO, until } from './cli.js';
 
 function tryMount(dir: string): string | null {
   if (process.platform !== 'linux' || process.getuid?.() !== 0) return 'needs root on Linux to mount a small tmpfs';
@@ -101,5 +101,58 @@ describe.skipIf(whyNot !== null)(`disk full (${whyNot ?? 'tmpfs of 6 MB'})`, () 
     expect(failed.status).toBe('failed');
     await log.wait('run:status', (r) => r.id === run.id && r.status === 'failed');
     expect(failed.error?.message).toMatch(/ENOSPC|no space/i);
+  });
+
+  it('a CLI run the full disk stops exits, and the next listing records it failed once space is back', async () => {
+    const cliHome = join(mountPoint, 'cli-home');
+    const train = cli(cliHome, [
+      'train', '--algo', 'ppo', '--env', 'CartPole-v1', '--total-steps', '50000000', '--num-envs', '2', '--num-steps', '64',
+      '--checkpoint-interval', '128', '--no-progress',
+    ]);
+    const runsDir = join(cliHome, 'runs');
+    const id = await until('the CLI run to log metrics', () => {
+      const ids = existsSync(runsDir) ? readdirSync(runsDir).filter((n) => !n.startsWith('.')) : [];
+      return ids.find((n) => existsSync(join(runsDir, n, 'metrics.jsonl')) && readFileSync(join(runsDir, n, 'metrics.jsonl'), 'utf8').length > 0);
+    }, 120_000);
+    expect(readFileSync(join(runsDir, id, 'status.reserve')).length).toBe(4096);
+    fill();
+    const code = await train.exited;
+    expect(code, train.stderr()).toBe(1);
+    free();
+    // Either run.json had room for the small record, or the outcome went to status.reserve: `failed` either way.
+    const listed = await cliDone(cliHome, ['runs', '--json']);
+    expect(listed.code).toBe(0);
+    const record = (JSON.parse(listed.stdout) as RunRecord[]).find((r) => r.id === id)!;
+    expect(record.status).toBe('failed');
+    expect(record.error?.message).toMatch(/ENOSPC|no space|disk is full/i);
+  });
+
+  it('an outcome the full disk refused goes to status.reserve in place, and a later reader records it instead of crashed', async () => {
+    const ownerHome = join(mountPoint, 'owner-home');
+    const owner = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'test/integration/folder/fixtures/full-disk-owner.ts'), ownerHome], {
+      cwd: REPO,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    owner.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    owner.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => owner.on('exit', resolve));
+    const id = await until('the owner to start its run', () => /^(\S+)\n/.exec(out)?.[1], 60_000);
+    const reserve = join(ownerHome, 'runs', id, 'status.reserve');
+    expect(readFileSync(reserve, 'utf8').trim()).toBe('');
+    fill();
+    owner.stdin.write('fail\n');
+    expect(await exited, err).toBe(1);
+    expect(out).toMatch(/refused: .*(disk is full|ENOSPC)/i);
+    const onDisk = (JSON.parse(readFileSync(join(ownerHome, 'runs', id, 'run.json'), 'utf8')) as { run: RunRecord }).run;
+    expect(onDisk.status).toBe('running');
+    expect(readFileSync(reserve, 'utf8')).toMatch(/"status":"failed"/);
+    free();
+    const listed = await cliDone(ownerHome, ['runs', '--json']);
+    const record = (JSON.parse(listed.stdout) as RunRecord[]).find((r) => r.id === id)!;
+    expect(record.status).toBe('failed');
+    expect(record.error?.message).toMatch(/^ENOSPC: no space left on device.*recorded in status\.reserve while the disk was full/);
+    expect(readFileSync(reserve, 'utf8').trim()).toBe('');
   });
 });
