@@ -113,6 +113,13 @@ export interface RunInfo {
 }
 
 /** Something the store repaired or set aside (index rebuilt, damaged file moved aside): shown as a banner. */
+export interface DamagedRunInfo {
+  id: string;
+  name: string;
+  /** What is damaged, e.g. "2 unreadable metrics.jsonl lines (lines 12, 40); damaged checkpoint at step 256". */
+  summary: string;
+}
+
 export interface StoreNoticeInfo {
   kind: string;
   message: string;
@@ -281,6 +288,8 @@ export interface SystemInfo {
   maxConcurrent: number;
   /** What the store repaired or set aside since the app started (oldest first). */
   notices: StoreNoticeInfo[];
+  /** Runs whose folders hold damaged files (unreadable metrics lines, quarantines, damaged checkpoints), in one line each. */
+  damagedRuns: DamagedRunInfo[];
   platform: string;
   versions: Record<string, string>;
 }

@@ -1,7 +1,7 @@
 /**
  * `policylab runs` (a table of the store's runs, or JSON) and `policylab export` (metrics of runs as CSV or JSON).
  */
-import { exportRunsCsv, exportRunsJson, resolveHome, RunStore, type RunRecord } from '../store/index.js';
+import { exportRunsCsv, exportRunsJson, integrityCounts, resolveHome, runIntegrity, type RunIntegrity, RunStore, type RunRecord, summarizeIntegrity } from '../store/index.js';
 import { UsageError } from './config-flags.js';
 
 function cell(v: string, width: number): string {
@@ -37,10 +37,34 @@ export async function runsCommand(opts: { home?: string; json: boolean }): Promi
     // What the store repaired at open (index rebuilt, dead owners marked crashed) is said in one line each.
     for (const n of store.notices) process.stderr.write(`note: ${n.message}\n`);
     const runs = store.listRuns();
-    console.log(opts.json ? JSON.stringify(runs, null, 2) : formatRunsTable(runs));
+    // Damaged files are reported with every listing (unreadable metrics lines, quarantines, damaged checkpoints).
+    const reports = await integrityOf(store, runs);
+    if (opts.json) {
+      console.log(JSON.stringify(runs.map((r, i) => ({ ...r, integrity: reports[i] ? integrityCounts(reports[i]) : null })), null, 2));
+    } else {
+      console.log(formatRunsTable(runs));
+    }
+    runs.forEach((r, i) => {
+      const summary = reports[i] ? summarizeIntegrity(reports[i]) : null;
+      if (summary) process.stderr.write(`damaged: run ${r.id} (${r.name}): ${summary} — npm run runs -- --json lists the line numbers\n`);
+    });
   } finally {
     await store.close();
   }
+}
+
+/** Each run's integrity report (null where its folder could not be read), four folders at a time. */
+async function integrityOf(store: RunStore, runs: readonly RunRecord[]): Promise<(RunIntegrity | null)[]> {
+  const out: (RunIntegrity | null)[] = new Array(runs.length).fill(null);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < runs.length) {
+      const i = next++;
+      out[i] = await runIntegrity(store.runDir(runs[i]!.id)).catch(() => null);
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return out;
 }
 
 export async function exportCommand(ids: readonly string[], opts: { home?: string; format: string; out?: string }): Promise<void> {

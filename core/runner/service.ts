@@ -3,7 +3,7 @@
  * RunManager on a data folder and implements every contract channel. Transports call `invoke`, which
  * validates channel and payload (core/api/validate.ts) before any handler runs and never throws.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -11,6 +11,7 @@ import {
   type ApiBackend,
   type ApiEvent,
   type BackendInfo,
+  type DamagedRunInfo,
   type Handlers,
   type MetricSeries,
   type MetricsQueryResult,
@@ -29,6 +30,7 @@ import {
   resolveHome,
   runIntegrity,
   RunStore,
+  summarizeIntegrity,
 } from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
@@ -288,6 +290,28 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     'system:info': async () => systemInfo(),
   };
 
+  // Each run's integrity line, recomputed only when its record changed (a damaged file is found by reading the folder).
+  const integrityCache = new Map<string, { signature: string; summary: string | null }>();
+  const damagedRuns = async (): Promise<DamagedRunInfo[]> => {
+    const out: DamagedRunInfo[] = [];
+    const runs = store.listRuns();
+    const live = new Set(runs.map((r) => r.id));
+    for (const id of integrityCache.keys()) if (!live.has(id)) integrityCache.delete(id);
+    for (const r of runs) {
+      const dir = runDir(r.id);
+      const stamps = await Promise.all([dir, join(dir, METRICS_FILE), join(dir, 'checkpoints')].map((p) => stat(p).then((st) => `${st.size}:${st.mtimeMs}`, () => '-')));
+      const signature = `${r.updatedAt}|${stamps.join('|')}`;
+      let cached = integrityCache.get(r.id);
+      if (cached?.signature !== signature) {
+        const summary = await runIntegrity(runDir(r.id)).then(summarizeIntegrity, () => null);
+        cached = { signature, summary };
+        integrityCache.set(r.id, cached);
+      }
+      if (cached.summary) out.push({ id: r.id, name: r.name, summary: cached.summary });
+    }
+    return out;
+  };
+
   const systemInfo = async (): Promise<SystemInfo> => {
     const { backend, error } = await probe();
     return {
@@ -298,6 +322,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       backendError: error,
       maxConcurrent: manager.maxConcurrent,
       notices: store.notices.map((n) => ({ ...n })),
+      damagedRuns: await damagedRuns(),
       platform: `${process.platform}-${process.arch}`,
       versions: {
         node: process.versions.node,

@@ -92,8 +92,10 @@ export {
   metricsIntegrity,
   type MetricsIntegrity,
   type Quarantine,
+  integrityCounts,
   runIntegrity,
   type RunIntegrity,
+  summarizeIntegrity,
 } from './integrity.js';
 export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpisode, saveEpisode, type StoredEpisode } from './episodes.js';
 export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';

@@ -183,3 +183,52 @@ export async function runIntegrity(runDir: string): Promise<RunIntegrity> {
   return { metrics, checkpoints, problems };
 }
 
+
+/** What is damaged in a run, in one line (`policylab runs`, system:info), or null when nothing is. */
+export function summarizeIntegrity(report: RunIntegrity): string | null {
+  if (!report.problems) return null;
+  const parts: string[] = [];
+  const { metrics, checkpoints } = report;
+  const listLines = (lines: readonly BadLine[], total: number): string => {
+    const shown = lines.slice(0, 5).map((l) => l.line).join(', ');
+    return `line${total === 1 ? '' : 's'} ${shown}${total > 5 ? `, … (${total} in all)` : ''}`;
+  };
+  if (metrics.badLineCount > 0) {
+    parts.push(`${metrics.badLineCount} unreadable metrics.jsonl line${metrics.badLineCount === 1 ? '' : 's'} (${listLines(metrics.badLines, metrics.badLineCount)})`);
+  }
+  const quarantined = metrics.quarantines.reduce((n, q) => n + q.lines.length, 0);
+  if (metrics.quarantines.length > 0) {
+    parts.push(`${quarantined} line${quarantined === 1 ? '' : 's'} quarantined in ${metrics.quarantines.length} file${metrics.quarantines.length === 1 ? '' : 's'} (newest ${metrics.quarantine})`);
+  }
+  if (metrics.index.status === 'damaged') parts.push('metrics index damaged (rebuilt from metrics.jsonl when read)');
+  if (checkpoints.damaged.length > 0) {
+    parts.push(`damaged checkpoint${checkpoints.damaged.length === 1 ? '' : 's'} at step ${checkpoints.damaged.map((c) => c.step).join(', ')}`);
+  }
+  if (checkpoints.setAside.length > 0) {
+    parts.push(`checkpoint${checkpoints.setAside.length === 1 ? '' : 's'} at step ${checkpoints.setAside.map((c) => c.step).join(', ')} moved aside as damaged`);
+  }
+  return parts.join('; ');
+}
+
+/** The integrity figures `policylab runs --json` adds to each record. */
+export function integrityCounts(report: RunIntegrity): {
+  problems: boolean;
+  badLineCount: number;
+  badLines: number[];
+  quarantinedLines: number;
+  quarantines: string[];
+  indexStatus: IndexStatus;
+  damagedCheckpoints: number[];
+  setAsideCheckpoints: number[];
+} {
+  return {
+    problems: report.problems,
+    badLineCount: report.metrics.badLineCount,
+    badLines: report.metrics.badLines.map((l) => l.line),
+    quarantinedLines: report.metrics.quarantines.reduce((n, q) => n + q.lines.length, 0),
+    quarantines: report.metrics.quarantines.map((q) => q.path),
+    indexStatus: report.metrics.index.status,
+    damagedCheckpoints: report.checkpoints.damaged.map((c) => c.step),
+    setAsideCheckpoints: report.checkpoints.setAside.map((c) => c.step),
+  };
+}

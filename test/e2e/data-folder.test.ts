@@ -4,7 +4,7 @@
  * the queue shows positions and why runs wait, and "Runs at once" widens it.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,25 @@ describe.skipIf(!chromiumPath)(`the data folder in the app${chromiumPath ? '' : 
     await page.getByRole('button', { name: 'Stop' }).click();
     expect(await exited).toBe(130);
     await expect.poll(() => page.locator('[data-testid="status-badge"]').first().getAttribute('data-status'), LONG).toBe('stopped');
+  });
+
+  it('names a run with damaged files in a banner linking to it', async () => {
+    const runsDir = join(app.home, 'runs');
+    const id = readdirSync(runsDir).find((n) => !n.startsWith('.') && readFileSync(join(runsDir, n, 'run.json'), 'utf8').includes('from-the-cli'))!;
+    const jsonl = join(runsDir, id, 'metrics.jsonl');
+    const lines = readFileSync(jsonl, 'utf8').split('\n');
+    writeFileSync(jsonl, [lines[0], '#'.repeat(lines[1]!.length), ...lines.slice(2)].join('\n'));
+    await page.reload();
+    const banner = page.locator('[data-testid="damaged-run"]');
+    await expect.poll(() => banner.count(), LONG).toBe(1);
+    expect(await banner.textContent()).toMatch(/Run from-the-cli has damaged files: 1 unreadable metrics\.jsonl line \(line 2\)/);
+    await screenshot(page, 'folder-02b-damaged-run');
+    await banner.getByRole('link', { name: 'from-the-cli' }).click();
+    await expect.poll(() => page.url(), LONG).toContain(id);
+    await banner.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => banner.count(), LONG).toBe(0);
+    writeFileSync(jsonl, lines.join('\n'));
+    await page.goto(app.server.url);
   });
 
   it('shows queue positions and their reason; Runs at once starts them', async () => {

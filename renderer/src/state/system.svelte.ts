@@ -3,7 +3,7 @@
  * rebuilt, a damaged file moved aside) shown as dismissible banners — kept dismissed for this session (sessionStorage:
  * a reload of the tab does not bring them back; a notice is keyed by its time, so a new one still shows).
  */
-import type { StoreNoticeInfo, SystemInfo } from '../../../core/api/contract.js';
+import type { DamagedRunInfo, StoreNoticeInfo, SystemInfo } from '../../../core/api/contract.js';
 import { api, errorText } from '../lib/api.js';
 
 export class SystemState {
@@ -18,8 +18,21 @@ export class SystemState {
     return this.#notices.filter((n) => !this.#dismissed.includes(noticeKey(n)));
   }
 
+  /** Runs with damaged files (from system:info) not dismissed yet: a new kind of damage in a run shows again. */
+  get damagedRuns(): DamagedRunInfo[] {
+    return (this.info?.damagedRuns ?? []).filter((d) => !this.#dismissed.includes(damagedKey(d)));
+  }
+
+  dismissDamaged(d: DamagedRunInfo): void {
+    this.#remember(damagedKey(d));
+  }
+
   dismiss(n: StoreNoticeInfo): void {
-    this.#dismissed = [...this.#dismissed, noticeKey(n)].slice(-MAX_DISMISSED);
+    this.#remember(noticeKey(n));
+  }
+
+  #remember(key: string): void {
+    this.#dismissed = [...this.#dismissed, key].slice(-MAX_DISMISSED);
     try {
       globalThis.sessionStorage?.setItem(DISMISSED_KEY, JSON.stringify(this.#dismissed));
     } catch {
@@ -32,7 +45,10 @@ export class SystemState {
       this.connected = connected;
       if (connected) void this.load();
     });
-    const offNotice = api().on('system:notice', (n) => this.#addNotices([n]));
+    const offNotice = api().on('system:notice', (n) => {
+      this.#addNotices([n]);
+      void this.load(); // a repair may have found or cleared damaged runs
+    });
     return () => {
       offConnection();
       offNotice();
@@ -66,6 +82,8 @@ export class SystemState {
     if (fresh.length > 0) this.#notices = [...this.#notices, ...fresh];
   }
 }
+
+const damagedKey = (d: DamagedRunInfo): string => `damaged:${d.id}:${d.summary}`;
 
 const DISMISSED_KEY = 'policylab.dismissedNotices';
 const MAX_DISMISSED = 200;

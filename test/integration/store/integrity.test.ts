@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunIntegrityInfo } from '../../../core/api/contract.js';
+import type { RunIntegrityInfo, SystemInfo } from '../../../core/api/contract.js';
 import { trainRun } from '../../../core/algos/loop.js';
 import type { AlgoConfig } from '../../../core/algos/registry.js';
 import { loadPolicy } from '../../../core/runner/policy-loader.js';
@@ -16,14 +16,17 @@ import { openAppBackend, type AppBackend } from '../../../core/runner/service.js
 import { listCheckpoints, MetricReader } from '../../../core/store/index.js';
 import { call, tempHome } from '../../unit/runner/helpers.js';
 import { trainShortRun, type TrainedRun } from '../runner/trained-runs.js';
+import { cliDone } from '../folder/cli.js';
 
 let backend: AppBackend;
 let cleanup: () => void;
 let run: TrainedRun;
+let home: string;
 
 beforeAll(async () => {
   const t = tempHome();
   cleanup = t.cleanup;
+  home = t.home;
   backend = await openAppBackend({ home: t.home, transport: 'browser' });
   run = await trainShortRun(backend.store, { env: 'CartPole-v1', totalSteps: 2048, interval: 1024 });
   expect(run.steps).toEqual([1024, 2048]);
@@ -72,6 +75,19 @@ describe('a trained run with damaged files', () => {
     expect(report.checkpoints.damaged).toEqual([{ step: 2048, dir: join(run.runDir, 'checkpoints', '2048'), file: weights, reason: expect.stringMatching(/checksum mismatch/) }]);
     expect((await call<RunIntegrityInfo>(backend, 'runs:integrity', { id: run.id })).metrics.index.status).toBe('ok');
 
+    // Counted and reported in system:info (the app's banner) and by `policylab runs` (a line per damaged run, and
+    // the line numbers in --json).
+    const info = await call<SystemInfo>(backend, 'system:info', {});
+    expect(info.damagedRuns).toEqual([
+      { id: run.id, name: expect.any(String), summary: '1 unreadable metrics.jsonl line (line 2); damaged checkpoint at step 2048' },
+    ]);
+    const listed = await cliDone(home, ['runs']);
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain(`damaged: run ${run.id} (`);
+    expect(listed.stderr).toContain('1 unreadable metrics.jsonl line (line 2); damaged checkpoint at step 2048');
+    const json = JSON.parse((await cliDone(home, ['runs', '--json'])).stdout) as { id: string; integrity: { badLineCount: number; badLines: number[]; damagedCheckpoints: number[] } }[];
+    expect(json.find((r) => r.id === run.id)!.integrity).toMatchObject({ badLineCount: 1, badLines: [2], damagedCheckpoints: [2048] });
+
     // Resume: the newest intact checkpoint is 1024; the garbage line is kept aside before the cut.
     const log: string[] = [];
     const result = await trainRun({
@@ -101,6 +117,10 @@ describe('a trained run with damaged files', () => {
     expect(after.checkpoints.setAside.map((c) => [c.step, c.file.endsWith('actor/weights.bin')])).toEqual([[2048, true]]);
     expect(readFileSync(join(after.checkpoints.setAside[0]!.dir, 'actor', 'weights.bin'))).toEqual(w);
     expect(after.problems).toBe(true);
+    const laterInfo = await call<SystemInfo>(backend, 'system:info', {});
+    expect(laterInfo.damagedRuns.find((d) => d.id === run.id)?.summary).toMatch(
+      /^1 line quarantined in 1 file \(newest .*metrics\.jsonl\.quarantine-.*\); checkpoint at step 2048 moved aside as damaged$/,
+    );
     expect((await listCheckpoints(run.runDir)).map((c) => c.step)).toEqual([1024, 2048, 3072]);
     const steps = (await new MetricReader(run.runDir).range('train/policyLoss')).map((p) => p.step);
     expect(steps.at(-1)).toBe(3072);
