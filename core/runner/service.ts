@@ -28,13 +28,15 @@ import {
   METRICS_FILE,
   MetricReader,
   resolveHome,
+  readSettings,
   runIntegrity,
   RunStore,
+  saveSettings,
   summarizeIntegrity,
 } from '../store/index.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
-import { RunManager } from './run-manager.js';
+import { concurrencyFromEnv, RunManager } from './run-manager.js';
 import { probeBackend } from './probe.js';
 import { QueryCache } from './query-cache.js';
 import { RolloutManager } from './rollouts.js';
@@ -91,11 +93,15 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   const store = await RunStore.open(home);
   const spawn = options.spawn ?? forkWorker;
   const workerPath = options.workerPath ?? defaultWorkerPath();
+  // "Runs at once": --max-runs / POLICYLAB_MAX_RUNS for this launch, else what the user last set in the app.
+  const saved = await readSettings(home);
+  if (saved.problem) store.report('settings-reset', saved.problem);
+  const maxConcurrent = options.maxConcurrent ?? concurrencyFromEnv() ?? saved.settings.maxConcurrent;
   const manager = await RunManager.open({
     store,
     spawn,
     workerPath,
-    ...(options.maxConcurrent !== undefined ? { maxConcurrent: options.maxConcurrent } : {}),
+    ...(maxConcurrent !== undefined ? { maxConcurrent } : {}),
     ...(options.stopTimeoutMs !== undefined ? { stopTimeoutMs: options.stopTimeoutMs } : {}),
   });
   // Rollout events go to the same subscribers as the run manager's.
@@ -285,6 +291,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     'algos:describe': async () => catalog.describe(),
     'system:settings': async ({ maxConcurrent }) => {
       manager.setMaxConcurrent(maxConcurrent);
+      await saveSettings(home, { maxConcurrent: manager.maxConcurrent });
       return systemInfo();
     },
     'system:info': async () => systemInfo(),

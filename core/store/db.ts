@@ -55,7 +55,7 @@ export interface OpenOptions {
 
 /** Something the store repaired or set aside that the user should hear about (UI banner, CLI line). */
 export interface StoreNotice {
-  kind: 'index-rebuilt' | 'index-pruned' | 'run-file-corrupt' | 'run-repaired';
+  kind: 'index-rebuilt' | 'index-pruned' | 'run-file-corrupt' | 'run-repaired' | 'settings-reset';
   message: string;
   time: string;
   /** The run concerned, for run-file-corrupt and run-repaired. */
@@ -207,6 +207,11 @@ export class RunStore {
   onNotice(listener: (n: StoreNotice) => void): () => void {
     this.#noticeListeners.add(listener);
     return () => this.#noticeListeners.delete(listener);
+  }
+
+  /** Reports a repair of another file of the data folder (settings.json) through the store's notices. */
+  report(kind: 'settings-reset', message: string): void {
+    this.#notice(kind, message);
   }
 
   #notice(kind: StoreNotice['kind'], message: string, runId?: string): void {

@@ -100,3 +100,4 @@ export {
 export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpisode, saveEpisode, type StoredEpisode } from './episodes.js';
 export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';
 export { csvField, csvRow } from './csv.js';
+export { type AppSettings, readSettings, saveSettings, SETTINGS_FILE } from './settings.js';

@@ -2,6 +2,8 @@
  * The queue fills every slot: runs started back to back while earlier ones are still launching all run when
  * there are slots for them (a launching run used to count twice, leaving the last one queued until another ended).
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunInfo } from '../../../core/api/contract.js';
 import { call, EventLog, openFake, tempHome } from './helpers.js';
@@ -64,5 +66,34 @@ describe('the queue is visible and its width settable', () => {
     for (const bad of ['0', '1.5', '0x10', 'many', '65']) {
       expect(() => concurrencyFromEnv({ POLICYLAB_MAX_RUNS: bad })).toThrow(/POLICYLAB_MAX_RUNS must be an integer in \[1, 64\]/);
     }
+  });
+
+  it('"Runs at once" is kept in the data folder across restarts; a launch flag wins for its launch; a damaged file is set aside and reported', async () => {
+    const { home, cleanup } = tempHome();
+    cleanups.push(cleanup);
+    const saved = process.env.POLICYLAB_MAX_RUNS;
+    delete process.env.POLICYLAB_MAX_RUNS;
+    cleanups.push(() => {
+      if (saved !== undefined) process.env.POLICYLAB_MAX_RUNS = saved;
+    });
+    const first = await openFake(home);
+    await call(first, 'system:settings', { maxConcurrent: 5 });
+    await first.close();
+    expect(JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8'))).toEqual({ schemaVersion: 1, settings: { maxConcurrent: 5 } });
+
+    const second = await openFake(home);
+    expect((await call<{ maxConcurrent: number }>(second, 'system:info')).maxConcurrent).toBe(5);
+    await second.close();
+    const flagged = await openFake(home, { maxConcurrent: 2 });
+    expect((await call<{ maxConcurrent: number }>(flagged, 'system:info')).maxConcurrent).toBe(2);
+    await flagged.close();
+
+    writeFileSync(join(home, 'settings.json'), '{"schemaVersion": 1, "settings": {"maxConcurrent": 900}}');
+    const repaired = await openFake(home);
+    const info = await call<{ maxConcurrent: number; notices: { kind: string; message: string }[] }>(repaired, 'system:info');
+    await repaired.close();
+    expect(info.maxConcurrent).not.toBe(900);
+    expect(info.notices).toContainEqual(expect.objectContaining({ kind: 'settings-reset', message: expect.stringMatching(/^settings\.json was damaged \(settings\.maxConcurrent: .*\); moved aside to .*settings\.json\.corrupt-/) }));
+    expect(readdirSync(home).filter((n) => n.startsWith('settings.json.corrupt-'))).toHaveLength(1);
   });
 });
