@@ -8,7 +8,7 @@
 import { ALGO_IDS, algoSpec, resolveConfig, type AlgoId } from '../algos/registry.js';
 import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
-import { currentOwner, describeOwner, listCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
+import { currentOwner, describeOwner, listCheckpoints, loadableCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
 import { DECIMAL_INTEGER, flagLabel, parseConfigFlags, UsageError } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
@@ -88,10 +88,14 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
     if (record.status === 'finished' && totalSteps <= record.step) {
       throw new UsageError(`run ${record.id} already finished at step ${record.step}; pass a larger --total-steps to continue it`);
     }
-    if ((await listCheckpoints(store.runDir(record.id))).length === 0) {
+    const loadable = await loadableCheckpoints(store.runDir(record.id));
+    if (loadable.intact.length === 0) {
       if (!opts.restart) {
+        const why = loadable.damaged.length > 0
+          ? `every checkpoint is damaged: ${loadable.damaged.map((d) => `step ${d.step}: ${d.file}: ${d.reason}`).join('; ')}`
+          : `it stopped at step ${record.step} before its first one`;
         throw new UsageError(
-          `run ${record.id} has no intact checkpoint to resume from (it stopped at step ${record.step} before its first one); ` +
+          `run ${record.id} has no intact checkpoint to resume from (${why}); ` +
             'pass --restart to start it over from step 0 (its earlier metrics are kept aside, not deleted)',
         );
       }

@@ -14,6 +14,7 @@ import {
   isCurrentProcess,
   isRunOwnerAlive,
   listCheckpoints,
+  loadableCheckpoints,
   MetricReader,
   processStartTime,
   type RunPatch,
@@ -321,11 +322,16 @@ export class RunManager {
       await this.store.reconcile();
       record = this.#get(id);
     }
-    if (!restart && (await listCheckpoints(this.store.runDir(id))).length === 0) {
-      throw new ApiFailure(
-        'conflict',
-        `run ${id} has no intact checkpoint to resume from; restart it from step 0 instead (its earlier metrics are kept aside, not deleted)`,
-      );
+    if (!restart) {
+      // Every file of a checkpoint is checked: one whose weights are damaged cannot be resumed from either.
+      const loadable = await loadableCheckpoints(this.store.runDir(id));
+      if (loadable.intact.length === 0) {
+        const why = loadable.damaged.length > 0 ? ` (every checkpoint is damaged: ${loadable.damaged.map((d) => `step ${d.step}: ${d.reason}`).join('; ')})` : '';
+        throw new ApiFailure(
+          'conflict',
+          `run ${id} has no intact checkpoint to resume from${why}; restart it from step 0 instead (its earlier metrics are kept aside, not deleted)`,
+        );
+      }
     }
     if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
     const target = totalSteps ?? record.totalSteps ?? 0;

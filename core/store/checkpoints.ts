@@ -586,3 +586,14 @@ async function applyPolicy(root: string, policy: CheckpointPolicy): Promise<numb
   }
   return removed;
 }
+
+/**
+ * Checkpoints a resume can load: those whose every file passes its checksum (a damaged one is skipped by the
+ * resume, so a run whose checkpoints are all damaged has nothing to resume from and needs an explicit restart).
+ * `damaged` says what was found wrong, for the message.
+ */
+export async function loadableCheckpoints(runDir: string): Promise<{ intact: CheckpointInfo[]; damaged: DamagedCheckpoint[] }> {
+  const [{ intact }, { damaged }] = await Promise.all([scanCheckpoints(runDir), verifyCheckpoints(runDir)]);
+  const bad = new Set(damaged.map((d) => d.step));
+  return { intact: intact.filter((c) => !bad.has(c.step)), damaged };
+}

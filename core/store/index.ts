@@ -83,6 +83,7 @@ export {
   scanCheckpoints,
   type SetAsideCheckpoint,
   verifyCheckpoints,
+  loadableCheckpoints,
 } from './checkpoints.js';
 export { DamagedFileError } from './checksum.js';
 export {

@@ -139,4 +139,23 @@ describe('a trained run with damaged files', () => {
       `refusing to play the checkpoint at step 1024: ${dir}/actor/weights.bin holds non-finite weights`,
     );
   });
+
+  it('a run whose checkpoints are all damaged is not resumable: the app and the CLI both ask for a restart and name the damage', async () => {
+    const other = await trainShortRun(backend.store, { env: 'CartPole-v1', totalSteps: 2048, interval: 1024 });
+    for (const step of other.steps) {
+      const weights = join(other.runDir, 'checkpoints', String(step), 'actor', 'weights.bin');
+      const w = readFileSync(weights);
+      w[8] ^= 0x5a;
+      writeFileSync(weights, w);
+    }
+    const resumed = await backend.invoke('runs:resume', { id: other.id, totalSteps: 4096 });
+    expect(resumed.ok).toBe(false);
+    if (resumed.ok) return;
+    expect(resumed.error.code).toBe('conflict');
+    expect(resumed.error.message).toMatch(/no intact checkpoint to resume from \(every checkpoint is damaged: step 1024: .*checksum mismatch.*; step 2048: .*\); restart it from step 0/);
+    const fromCli = await cliDone(home, ['train', '--resume', other.id, '--total-steps', '4096', '--no-progress']);
+    expect(fromCli.code).toBe(2);
+    expect(fromCli.stderr).toMatch(/no intact checkpoint to resume from \(every checkpoint is damaged: step 1024: .*weights\.bin: .*checksum mismatch/);
+    expect(fromCli.stderr).toContain('pass --restart');
+  });
 });
