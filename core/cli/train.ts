@@ -8,7 +8,7 @@
 import { ALGO_IDS, algoSpec, resolveConfig, type AlgoId } from '../algos/registry.js';
 import { trainRun, type TrainResult } from '../algos/loop.js';
 import { ENV_IDS, isEnvId, type EnvId } from '../envs/index.js';
-import { currentOwner, describeOwner, listCheckpoints, loadableCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
+import { currentOwner, describeOwner, loadableCheckpoints, readMetricSummary, resolveHome, RunStore, setAsideForRestart, type RunRecord } from '../store/index.js';
 import { describeBackend, initBackend } from '../tensor/backend.js';
 import { DECIMAL_INTEGER, flagLabel, parseConfigFlags, UsageError } from './config-flags.js';
 import { ProgressDisplay } from './progress.js';
