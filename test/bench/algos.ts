@@ -26,7 +26,9 @@ import { ppoLossJs, type PpoLossCoefs } from '../../core/algos/ppo/ppo.js';
 import { ppoLossTf } from '../../core/algos/ppo/ppo-tf.js';
 import { resolveConfig, type AlgoId } from '../../core/algos/registry.js';
 import { Rng } from '../../core/common/rng.js';
-import type { EnvId } from '../../core/envs/index.js';
+import { envSpec, type EnvId } from '../../core/envs/index.js';
+import { stepsToThreshold } from '../../core/algos/threshold.js';
+import { METRIC } from '../../core/common/metrics.js';
 import { MetricReader } from '../../core/store/index.js';
 import { describeBackend, initBackend } from '../../core/tensor/backend.js';
 
@@ -132,6 +134,8 @@ interface Outcome {
   result: TrainResult;
   wall: number;
   evalReturn: number | null;
+  /** Steps to the env's threshold recomputed from the run's stored per-episode records (what the figures use). */
+  storedSolvedStep: number | null;
 }
 
 function tempDir(): string {
@@ -150,7 +154,13 @@ async function run(algo: AlgoId, env: EnvId, seed: number, opts: { preset?: stri
     const t0 = performance.now();
     const result = await trainRun({ runDir: dir, runId: 'bench', algo, env, config, seed, totalSteps, signal: new AbortController().signal });
     const wall = (performance.now() - t0) / 1000;
-    return { algo, env, seed, result, wall, evalReturn: await lastEval(dir) };
+    const threshold = envSpec(env).rewardThreshold;
+    const episodes = (await new MetricReader(dir).range(METRIC.episodicReturn)).map((p) => ({ step: p.step, ret: p.value }));
+    const storedSolvedStep = threshold === null ? null : stepsToThreshold(episodes, threshold);
+    if (storedSolvedStep !== (result.solved?.step ?? null)) {
+      console.log(`  WARNING: ${algo} ${env} seed ${seed}: the stored episodes reach ${threshold} at ${storedSolvedStep}, the loop said ${result.solved?.step ?? null}`);
+    }
+    return { algo, env, seed, result, wall, evalReturn: await lastEval(dir), storedSolvedStep };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -184,7 +194,8 @@ function summarise(label: string, outcomes: Outcome[]): { steps: number | null; 
     );
   }
   const solved = outcomes.filter((o) => o.result.solved);
-  const steps = medianReached(outcomes.map((o) => o.result.solved?.step ?? null));
+  // Steps from the stored per-episode records (equal to the loop's own figure; a difference is printed as a warning).
+  const steps = medianReached(outcomes.map((o) => o.storedSolvedStep));
   const seconds = medianReached(outcomes.map((o) => o.result.solved?.seconds ?? null));
   const seedList = outcomes.length > 1 ? `seeds ${outcomes[0].seed}–${outcomes[outcomes.length - 1].seed}` : `seed ${outcomes[0].seed}`;
   console.log(
