@@ -39,20 +39,20 @@ export class LmEngine {
   #B = 0;
   #T = 0;
   #acts: LayerActs[] = [];
-  #encoded = new Float32Array(0);
+  #encoded: Float32Array = new Float32Array(0);
   #dropEmb: Float32Array | null = null;
-  #lnf = new Float32Array(0);
-  #lnfMean = new Float32Array(0);
-  #lnfRstd = new Float32Array(0);
+  #lnf: Float32Array = new Float32Array(0);
+  #lnfMean: Float32Array = new Float32Array(0);
+  #lnfRstd: Float32Array = new Float32Array(0);
   /** Logits, then (after the loss) probabilities, [N, V]. */
-  logits = new Float32Array(0);
-  #scratchT = new Float32Array(0);
-  #scratchT2 = new Float32Array(0);
-  #d1 = new Float32Array(0);
-  #d2 = new Float32Array(0);
-  #d3 = new Float32Array(0);
-  #d4 = new Float32Array(0);
-  #dAtt = new Float32Array(0);
+  logits: Float32Array = new Float32Array(0);
+  #scratchT: Float32Array = new Float32Array(0);
+  #scratchT2: Float32Array = new Float32Array(0);
+  #d1: Float32Array = new Float32Array(0);
+  #d2: Float32Array = new Float32Array(0);
+  #d3: Float32Array = new Float32Array(0);
+  #d4: Float32Array = new Float32Array(0);
+  #dAtt: Float32Array = new Float32Array(0);
   #training = false;
   #rng: Rng;
 
@@ -96,7 +96,7 @@ export class LmEngine {
     const N = B * T;
     if (N <= this.#N && this.#acts.length > 0 && this.#acts[0].att.length >= B * H * T * T) return;
     this.#N = N;
-    const f = (n: number): Float32Array => new Float32Array(n);
+    const f = (n: number): Float32Array => new Float32Array(n) as Float32Array;
     const drop = dropout > 0;
     this.#acts = [];
     for (let l = 0; l < L; l++) {
@@ -340,7 +340,7 @@ export function checkBatch(batch: Batch, V: number): void {
   void V;
 }
 
-function layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, P: Float32Array, w: number, b: number, N: number, C: number): void {
+export function layernormForward(out: Float32Array, mean: Float32Array, rstd: Float32Array, inp: Float32Array, P: Float32Array, w: number, b: number, N: number, C: number): void {
   for (let n = 0; n < N; n++) {
     const o = n * C;
     let m = 0;
@@ -384,7 +384,7 @@ function layernormBackward(dinp: Float32Array, G: Float32Array, gw: number, gb: 
   }
 }
 
-function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
+export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i];
     out[i] = 0.5 * x * (1 + Math.tanh(GELU_S * (x + 0.044715 * x * x * x)));
