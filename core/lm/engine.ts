@@ -8,6 +8,7 @@
  */
 import { Rng } from '../common/rng.js';
 import { type LmConfig, type ParamLayout, paramLayout, validateConfig } from './config.js';
+import { fastTanh } from '../algos/nn/linalg.js';
 import { matmulNT, transposeInto } from './matmul.js';
 
 const GELU_S = Math.sqrt(2 / Math.PI);
@@ -387,7 +388,7 @@ function layernormBackward(dinp: Float32Array, G: Float32Array, gw: number, gb: 
 export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i];
-    out[i] = 0.5 * x * (1 + Math.tanh(GELU_S * (x + 0.044715 * x * x * x)));
+    out[i] = 0.5 * x * (1 + fastTanh(GELU_S * (x + 0.044715 * x * x * x)));
   }
 }
 
@@ -395,48 +396,56 @@ function geluBackward(dinp: Float32Array, inp: Float32Array, dout: Float32Array,
   for (let i = 0; i < n; i++) {
     const x = inp[i];
     const u = GELU_S * (x + 0.044715 * x * x * x);
-    const th = Math.tanh(u);
+    const th = fastTanh(u);
     const sech2 = 1 - th * th;
     dinp[i] = dout[i] * (0.5 * (1 + th) + 0.5 * x * sech2 * GELU_S * (1 + 3 * 0.044715 * x * x));
   }
 }
 
-/** Causal self-attention: qkv [B, T, 3C] → out [B, T, C]; att [B, H, T, T] keeps the softmax weights (t2 ≤ t). */
+/** Copies head h of part (0 = q, 1 = k, 2 = v) of sequence b from qkv [B, T, 3C] into dst [T, hs]. */
+function gatherHead(dst: Float32Array, qkv: Float32Array, b: number, h: number, part: number, T: number, C: number, hs: number): void {
+  for (let t = 0; t < T; t++) {
+    const o = (b * T + t) * 3 * C + part * C + h * hs;
+    dst.set(qkv.subarray(o, o + hs), t * hs);
+  }
+}
+
+/**
+ * Causal self-attention: qkv [B, T, 3C] → out [B, T, C]; att [B, H, T, T] keeps the softmax weights (0 above the
+ * diagonal). Per (sequence, head) the two products — scores Q·Kᵀ and weights·V — run on the matmul kernel.
+ */
 export function attentionForward(out: Float32Array, att: Float32Array, qkv: Float32Array, B: number, T: number, C: number, H: number): void {
   const hs = C / H;
   const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
+  const q = new Float32Array(T * hs);
+  const k = new Float32Array(T * hs);
+  const v = new Float32Array(T * hs);
+  const vT = new Float32Array(hs * T);
+  const y = new Float32Array(T * hs);
   for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      const q0 = (b * T + t) * C3;
-      for (let h = 0; h < H; h++) {
-        const q = q0 + h * hs;
-        const a = ((b * H + h) * T + t) * T;
+    for (let h = 0; h < H; h++) {
+      gatherHead(q, qkv, b, h, 0, T, C, hs);
+      gatherHead(k, qkv, b, h, 1, T, C, hs);
+      gatherHead(v, qkv, b, h, 2, T, C, hs);
+      const a0 = (b * H + h) * T * T;
+      const S = att.subarray(a0, a0 + T * T);
+      matmulNT(q, k, S, T, T, hs, false);
+      for (let t = 0; t < T; t++) {
+        const a = t * T;
         let max = -Infinity;
         for (let t2 = 0; t2 <= t; t2++) {
-          const k = (b * T + t2) * C3 + C + h * hs;
-          let s = 0;
-          for (let i = 0; i < hs; i++) s += qkv[q + i] * qkv[k + i];
-          s *= scale;
-          att[a + t2] = s;
-          if (s > max) max = s;
+          const x = (S[a + t2] *= scale);
+          if (x > max) max = x;
         }
         let sum = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const e = Math.exp(att[a + t2] - max);
-          att[a + t2] = e;
-          sum += e;
-        }
+        for (let t2 = 0; t2 <= t; t2++) sum += S[a + t2] = Math.exp(S[a + t2] - max);
         const inv = 1 / sum;
-        const o = (b * T + t) * C + h * hs;
-        for (let i = 0; i < hs; i++) out[o + i] = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const p = (att[a + t2] *= inv);
-          const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          for (let i = 0; i < hs; i++) out[o + i] += p * qkv[v + i];
-        }
-        for (let t2 = t + 1; t2 < T; t2++) att[a + t2] = 0;
+        for (let t2 = 0; t2 <= t; t2++) S[a + t2] *= inv;
+        for (let t2 = t + 1; t2 < T; t2++) S[a + t2] = 0;
       }
+      transposeInto(v, T, hs, vT);
+      matmulNT(S, vT, y, T, hs, T, false);
+      for (let t = 0; t < T; t++) out.set(y.subarray(t * hs, t * hs + hs), (b * T + t) * C + h * hs);
     }
   }
 }
@@ -444,36 +453,45 @@ export function attentionForward(out: Float32Array, att: Float32Array, qkv: Floa
 function attentionBackward(dqkv: Float32Array, datt: Float32Array, dout: Float32Array, qkv: Float32Array, att: Float32Array, B: number, T: number, C: number, H: number): void {
   const hs = C / H;
   const scale = 1 / Math.sqrt(hs);
-  const C3 = 3 * C;
-  dqkv.fill(0, 0, B * T * C3);
+  const f = (n: number): Float32Array => new Float32Array(n);
+  const q = f(T * hs), k = f(T * hs), v = f(T * hs), dO = f(T * hs), dOT = f(hs * T), qT = f(hs * T), kT = f(hs * T); // prettier-ignore
+  const PT = f(T * T), dST = f(T * T), dq = f(T * hs), dk = f(T * hs), dv = f(T * hs); // prettier-ignore
   for (let b = 0; b < B; b++) {
-    for (let t = 0; t < T; t++) {
-      for (let h = 0; h < H; h++) {
-        const a = ((b * H + h) * T + t) * T;
-        const d = (b * T + t) * C + h * hs;
-        const q = (b * T + t) * C3 + h * hs;
-        // out = Σ p·v: dp = dout·v, dv += p·dout
+    for (let h = 0; h < H; h++) {
+      gatherHead(q, qkv, b, h, 0, T, C, hs);
+      gatherHead(k, qkv, b, h, 1, T, C, hs);
+      gatherHead(v, qkv, b, h, 2, T, C, hs);
+      for (let t = 0; t < T; t++) {
+        const o = (b * T + t) * C + h * hs;
+        dO.set(dout.subarray(o, o + hs), t * hs);
+      }
+      const a0 = (b * H + h) * T * T;
+      const P = att.subarray(a0, a0 + T * T);
+      const dS = datt.subarray(a0, a0 + T * T);
+      // y = P·V: dP = dO·Vᵀ, dV = Pᵀ·dO
+      matmulNT(dO, v, dS, T, T, hs, false);
+      transposeInto(P, T, T, PT);
+      transposeInto(dO, T, hs, dOT);
+      matmulNT(PT, dOT, dv, T, hs, T, false);
+      // softmax backward (rows t, columns t2 ≤ t), times the score scale
+      for (let t = 0; t < T; t++) {
+        const a = t * T;
         let dot = 0;
-        for (let t2 = 0; t2 <= t; t2++) {
-          const v = (b * T + t2) * C3 + 2 * C + h * hs;
-          const p = att[a + t2];
-          let s = 0;
-          for (let i = 0; i < hs; i++) {
-            s += dout[d + i] * qkv[v + i];
-            dqkv[v + i] += p * dout[d + i];
-          }
-          datt[a + t2] = s;
-          dot += s * p;
-        }
-        // softmax backward, then scores = q·k·scale
-        for (let t2 = 0; t2 <= t; t2++) {
-          const ds = att[a + t2] * (datt[a + t2] - dot) * scale;
-          const k = (b * T + t2) * C3 + C + h * hs;
-          for (let i = 0; i < hs; i++) {
-            dqkv[q + i] += ds * qkv[k + i];
-            dqkv[k + i] += ds * qkv[q + i];
-          }
-        }
+        for (let t2 = 0; t2 <= t; t2++) dot += dS[a + t2] * P[a + t2];
+        for (let t2 = 0; t2 <= t; t2++) dS[a + t2] = P[a + t2] * (dS[a + t2] - dot) * scale;
+        for (let t2 = t + 1; t2 < T; t2++) dS[a + t2] = 0;
+      }
+      // S = Q·Kᵀ: dQ = dS·K, dK = dSᵀ·Q
+      transposeInto(k, T, hs, kT);
+      matmulNT(dS, kT, dq, T, hs, T, false);
+      transposeInto(dS, T, T, dST);
+      transposeInto(q, T, hs, qT);
+      matmulNT(dST, qT, dk, T, hs, T, false);
+      for (let t = 0; t < T; t++) {
+        const o = (b * T + t) * 3 * C + h * hs;
+        dqkv.set(dq.subarray(t * hs, t * hs + hs), o);
+        dqkv.set(dk.subarray(t * hs, t * hs + hs), o + C);
+        dqkv.set(dv.subarray(t * hs, t * hs + hs), o + 2 * C);
       }
     }
   }

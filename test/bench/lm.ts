@@ -1,0 +1,72 @@
+/**
+ * `npm run bench -- lm`: training tokens/s of the hand-written LM engine on the issue's `tiny` shape (batch 32,
+ * context 64, one thread) against PyTorch 1.13 CPU eager's 11.1k tokens/s (the figure measured for issue 12 on this
+ * machine class, not re-measured here), and sampling tokens/s with the KV cache for `tiny` and `small`, with memory.
+ */
+import { cpus, loadavg } from 'node:os';
+import { lmConfig, paramCount, type LmSize } from '../../core/lm/config.js';
+import { LmEngine } from '../../core/lm/engine.js';
+import { sample } from '../../core/lm/generate.js';
+import { LM_KERNEL } from '../../core/lm/matmul.js';
+import { AdamW } from '../../core/lm/optim.js';
+import { Rng } from '../../core/common/rng.js';
+
+const PYTORCH_TOKENS_PER_S = 11_100;
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+function trainTokensPerS(size: LmSize, B: number, steps: number): { tps: number; loss: number } {
+  const config = lmConfig(size);
+  const engine = new LmEngine(config, 1);
+  const opt = new AdamW(engine, { lr: 1e-3 });
+  const T = config.ctx;
+  const rng = new Rng(2);
+  const batch = {
+    tokens: new Int32Array(B * T).map(() => rng.integer(config.vocabSize)),
+    targets: new Int32Array(B * T).map(() => rng.integer(config.vocabSize)),
+    B,
+    T,
+  };
+  let loss = 0;
+  engine.zeroGrad();
+  engine.forwardBackward(batch); // warm-up (allocation, JIT)
+  opt.step(engine);
+  const t0 = performance.now();
+  for (let s = 0; s < steps; s++) {
+    engine.zeroGrad();
+    loss = engine.forwardBackward(batch);
+    opt.step(engine);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { tps: (steps * B * T) / seconds, loss };
+}
+
+function sampleTokensPerS(size: LmSize, prompts: number, maxNew: number): number {
+  const config = lmConfig(size);
+  const engine = new LmEngine(config, 3);
+  const ps = Array.from({ length: prompts }, (_, i) => [i % config.vocabSize, (i * 7) % config.vocabSize]);
+  sample(engine, ps.slice(0, 1), { maxNewTokens: 4, seed: 1 });
+  const t0 = performance.now();
+  const out = sample(engine, ps, { maxNewTokens: maxNew, seed: 1, temperature: 1 });
+  const n = out.reduce((a, o) => a + o.length, 0);
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export async function bench(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  console.log(`kernel: ${LM_KERNEL}, one thread (Node ${process.version}), ${cpus().length} cores, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const tiny = trainTokensPerS('tiny', 32, quick ? 2 : 6);
+  console.log(
+    `train tiny (${paramCount(lmConfig('tiny'))} params, batch 32 × 64, AdamW): ${tiny.tps.toFixed(0)} tokens/s = ${(tiny.tps / PYTORCH_TOKENS_PER_S).toFixed(2)}× PyTorch 1.13 CPU eager's 11.1k (issue 12 figure, not re-measured)`,
+  );
+  const small = trainTokensPerS('small', 8, quick ? 1 : 3);
+  console.log(`train small (${paramCount(lmConfig('small'))} params, batch 8 × 128): ${small.tps.toFixed(0)} tokens/s`);
+  for (const size of ['tiny', 'small'] as const) {
+    const tps = sampleTokensPerS(size, 16, quick ? 16 : 48);
+    console.log(`sample ${size} (KV cache, 16 prompts batched, temperature 1): ${tps.toFixed(0)} tokens/s`);
+  }
+  const mem = process.memoryUsage();
+  console.log(`memory: rss ${mb(mem.rss)}, heap ${mb(mem.heapUsed)}, array buffers ${mb(mem.arrayBuffers)}; load after ${loadavg()[0].toFixed(2)}`);
+}
