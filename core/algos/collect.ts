@@ -101,7 +101,18 @@ export class Collector {
     }
   }
 
-  collect(rng: Rng, stepBefore: number, onEpisode: EpisodeSink, clock: PhaseClock, needValues: boolean): CollectResult {
+  /**
+   * `stopAfter` (fixed-length rollouts only; DD-PPO's preemption): asked after each vector step with the steps taken;
+   * true ends the rollout there, which then bootstraps from V at the cut and its envs continue mid-episode.
+   */
+  collect(
+    rng: Rng,
+    stepBefore: number,
+    onEpisode: EpisodeSink,
+    clock: PhaseClock,
+    needValues: boolean,
+    stopAfter?: (steps: number) => boolean,
+  ): CollectResult {
     const { venv, model, buffer } = this;
     const N = venv.numEnvs;
     const obsDim = venv.obsDim;
@@ -166,6 +177,7 @@ export class Collector {
       t0 = performance.now();
       clock.env += t0 - t1;
       if (episodes && running === 0) break;
+      if (!episodes && stopAfter?.(steps)) break;
     }
 
     if (endedAt) {

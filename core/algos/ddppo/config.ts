@@ -1,0 +1,30 @@
+/**
+ * DD-PPO's configuration (Wijmans et al., 2020, "DD-PPO: Learning Near-Perfect PointGoal Navigators from 2.5 Billion
+ * Frames"; habitat-lab `habitat_baselines/rl/ddppo/`): PPO's config, per worker, plus the distributed fields.
+ */
+import { z } from 'zod';
+import { ppoConfigSchema } from '../ppo/config.js';
+
+export const ddppoConfigSchema = ppoConfigSchema.safeExtend({
+  workers: z.number().int().min(1).max(64).default(2).describe('Workers N: each holds a policy replica and numEnvs envs, collects its own rollout and joins the gradient all-reduce.'),
+  syncFraction: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.6)
+    .describe("Preemption threshold (habitat-lab's sync_frac): a worker cuts its rollout once this fraction of the workers have finished theirs."),
+  minRolloutFraction: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.25)
+    .describe('A rollout is never cut before this fraction of numSteps (0.25, hard-coded in habitat-lab).'),
+  transport: z.enum(['local']).default('local').describe('How workers communicate: local = worker threads sharing memory (SharedArrayBuffer + Atomics).'),
+  distributedAdvNorm: z
+    .boolean()
+    .default(false)
+    .describe("Normalise advantages once per rollout with the mean/std over all workers' samples (instead of per minibatch)."),
+  checksumInterval: z.number().int().min(1).default(10).describe('Compare a checksum of every replica’s parameters every K updates; a mismatch fails the run.'),
+});
+
+export type DdppoConfig = z.output<typeof ddppoConfigSchema>;

@@ -1,0 +1,303 @@
+/**
+ * DD-PPO's worker (Wijmans et al., 2020; habitat-lab `habitat_baselines/rl/ddppo/`): every worker holds a replica of
+ * the policy, collects its own rollout, computes PPO's gradient per minibatch, and all workers average those
+ * gradients (equal weight, all-reduce) before the identical optimizer step — no parameter server.
+ *
+ * Preemption of stragglers (the paper's §3): a shared counter num_done; after each env step a worker stops collecting
+ * once step ≥ minRolloutFraction·numSteps and num_done ≥ syncFraction·N. A cut rollout is used as collected: GAE over
+ * the steps it has, bootstrapped with V at the cut; its envs continue mid-episode. After its rollout a worker adds 1
+ * to num_done; rank 0 resets it after the post-update all-reduce, and a barrier follows so no worker reads the old
+ * count in its next rollout (habitat-lab leaves that race open; closing it keeps runs reproducible).
+ *
+ * PPO's loss (ppoLossJs), its coefficients and its config are reused as they are; only the update loop differs from
+ * ppoUpdate: an all-reduce between the backward pass and the clipping + Adam step.
+ */
+import { METRIC } from '../../common/metrics.js';
+import { normalizeInPlace } from '../../common/returns.js';
+import { Rng } from '../../common/rng.js';
+import { minibatchIndices } from '../../common/rollout.js';
+import { linear, progressOf } from '../../common/schedules.js';
+import { envSpec, VectorEnv, type EnvId } from '../../envs/index.js';
+import type { Collective } from '../../collective/collective.js';
+import { Collector, type PhaseClock } from '../collect.js';
+import { ActorCritic } from '../model.js';
+import { Adam, clipGradNorm } from '../nn/optim.js';
+import { ppoLossJs, type PpoLossCoefs } from '../ppo/ppo.js';
+import { gaeTargets, MinibatchGatherer } from '../samples.js';
+import type { Samples } from '../types.js';
+import type { DdppoConfig } from './config.js';
+
+export const DDPPO_METRIC = {
+  preemptedFraction: 'ddppo/preemptedFraction',
+  allReduceMs: 'ddppo/allReduceMs',
+  idleMs: 'ddppo/idleMs',
+  workerSps: (rank: number) => `ddppo/worker${rank}/sps`,
+  workerIdleMs: (rank: number) => `ddppo/worker${rank}/idleMs`,
+} as const;
+
+/** Test and bench hooks (never part of a user's config). */
+export interface WorkerFaults {
+  /** Busy-wait this long after every env step (an artificial straggler). */
+  stepDelayMs?: number;
+  /** Throw this message at the start of this iteration. */
+  throwAt?: { iteration: number; message: string };
+  /** Perturb one parameter after this iteration's update (a replica that drifted). */
+  perturbAt?: number;
+}
+
+export interface WorkerOptions {
+  env: EnvId;
+  config: DdppoConfig;
+  seed: number;
+  totalSteps: number;
+  faults?: WorkerFaults;
+  /** Called after each update with the iteration's metrics (rank 0's view of the all-reduced numbers). */
+  onIteration?(iteration: number, globalStep: number, metrics: Record<string, number>): void;
+  onEpisode?(ret: number, length: number): void;
+}
+
+export interface WorkerResult {
+  globalStep: number;
+  iterations: number;
+  params: Float32Array;
+  /** Per iteration: the steps this worker collected (numSteps unless cut). */
+  rolloutSteps: number[];
+}
+
+/** The seed of a rank's envs and streams, as habitat-lab: seed + rank · numEnvs. */
+export function rankSeed(seed: number, rank: number, numEnvs: number): number {
+  return seed + rank * numEnvs;
+}
+
+/** habitat-lab's preemption test, once per env step. */
+export function shouldPreempt(step: number, numSteps: number, numDone: number, worldSize: number, c: Pick<DdppoConfig, 'syncFraction' | 'minRolloutFraction'>): boolean {
+  return step >= c.minRolloutFraction * numSteps && numDone >= c.syncFraction * worldSize;
+}
+
+/** Three 11-bit folds of an FNV-1a hash of the parameters' bits (exact in float32 through an all-reduce). */
+export function paramChecksum(params: Float32Array): [number, number, number] {
+  const bits = new Uint32Array(params.buffer, params.byteOffset, params.length);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
+  return [h & 0x7ff, (h >>> 11) & 0x7ff, (h >>> 22) & 0x3ff];
+}
+
+/**
+ * Every replica's checksum is equal iff Σh² · N = (Σh)² for each fold (zero variance); all sums are exact integers in
+ * float32 for N ≤ 8 at 11 bits. Throws on a mismatch.
+ */
+export function compareChecksums(coll: Collective, params: Float32Array, iteration: number): void {
+  const h = paramChecksum(params);
+  const v = new Float32Array([h[0], h[1], h[2], h[0] * h[0], h[1] * h[1], h[2] * h[2]]);
+  coll.allReduceMean(v);
+  const N = coll.worldSize;
+  for (let k = 0; k < 3; k++) {
+    const s = Math.round(v[k] * N);
+    const s2 = Math.round(v[k + 3] * N);
+    if (s2 * N !== s * s) {
+      throw new Error(`DD-PPO: parameters differ between workers after update ${iteration} (checksum of rank ${coll.rank}: ${h.join('.')}); the replicas are no longer identical`);
+    }
+  }
+}
+
+/** One worker's whole training run over the collective. */
+export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerResult {
+  const { config: c, faults = {} } = opts;
+  const N = coll.worldSize;
+  const rank = coll.rank;
+  const spec = envSpec(opts.env);
+  const minSteps = Math.max(1, Math.ceil(c.minRolloutFraction * c.numSteps));
+  if (minSteps * c.numEnvs < c.numMinibatches) {
+    throw new Error(
+      `DD-PPO: a rollout cut at minRolloutFraction · numSteps = ${minSteps} steps × ${c.numEnvs} envs has fewer samples than numMinibatches = ${c.numMinibatches}; every worker must take the same number of steps`,
+    );
+  }
+  // Identical initial replicas: every rank draws the weights from the run's seed (habitat-lab broadcasts rank 0's).
+  const model = ActorCritic.create(
+    { obsDim: spec.obsDim, actionSpace: spec.actionSpace, hiddenSizes: c.hiddenSizes, activation: c.activation, logStdInit: c.logStdInit },
+    new Rng(opts.seed),
+  );
+  const optimizer = new Adam(model.params.length, c.adamEps);
+  const seed = rankSeed(opts.seed, rank, c.numEnvs);
+  const rng = new Rng(seed);
+  const venv = new VectorEnv(opts.env, c.numEnvs, seed);
+  const shape = { numEnvs: c.numEnvs, numSteps: c.numSteps };
+  const collector = new Collector(venv, model, c, shape);
+  collector.reset(seed);
+  const clock: PhaseClock = { env: 0, inference: 0, update: 0, logging: 0 };
+  const gatherer = new MinibatchGatherer(model.spec.obsDim, model.actDim);
+  const fullBatch = N * c.numEnvs * c.numSteps;
+  const numIterations = Math.max(1, Math.ceil(opts.totalSteps / fullBatch));
+  const stepDelay = faults.stepDelayMs ?? 0;
+  const stats = new Float32Array(8);
+  const rolloutSteps: number[] = [];
+  let globalStep = 0;
+  let iteration = 0;
+  let recent: number[] = [];
+  const startedAt = performance.now();
+
+  while (globalStep < opts.totalSteps) {
+    if (faults.throwAt && faults.throwAt.iteration === iteration) throw new Error(faults.throwAt.message);
+    const t0 = performance.now();
+    recent = [];
+    const rollout = collector.collect(
+      rng,
+      globalStep,
+      (ret, length) => {
+        recent.push(ret);
+        opts.onEpisode?.(ret, length);
+      },
+      clock,
+      true,
+      (steps) => {
+        if (stepDelay > 0) busyWait(stepDelay);
+        return steps < c.numSteps && shouldPreempt(steps, c.numSteps, coll.counterGet(), N, c);
+      },
+    );
+    coll.counterAdd(1);
+    const collectMs = performance.now() - t0;
+    rolloutSteps.push(rollout.steps);
+
+    gaeTargets(collector.buffer, rollout.steps, c.gamma, c.gaeLambda);
+    const samples = collector.takeSamples();
+    const progress = progressOf(iteration, numIterations);
+    const u = update(coll, model, optimizer, gatherer, samples, c, rng, progress);
+
+    if (faults.perturbAt === iteration) {
+      model.params[0] += 1e-3;
+      model.paramsChanged();
+    }
+    // Post-update all-reduce: the true env steps, the preempted share, the mean return, per-worker timings.
+    const workerMs = performance.now() - t0;
+    stats.fill(0);
+    stats[0] = rollout.envSteps;
+    stats[1] = 1 - rollout.steps / c.numSteps;
+    stats[2] = recent.length ? recent.reduce((a, b) => a + b, 0) : 0;
+    stats[3] = recent.length;
+    stats[4] = u.allReduceMs;
+    stats[5] = u.idleMs;
+    coll.allReduceMean(stats);
+    if (rank === 0) coll.counterSet(0);
+    coll.barrier();
+    globalStep += Math.round(stats[0] * N);
+    iteration++;
+    if (iteration % c.checksumInterval === 0) compareChecksums(coll, model.params, iteration);
+
+    const metrics: Record<string, number> = {
+      ...u.metrics,
+      [DDPPO_METRIC.preemptedFraction]: stats[1],
+      [DDPPO_METRIC.allReduceMs]: stats[4],
+      [DDPPO_METRIC.idleMs]: stats[5],
+      [DDPPO_METRIC.workerSps(rank)]: rollout.envSteps / (collectMs / 1000),
+      [DDPPO_METRIC.workerIdleMs(rank)]: u.idleMs,
+      [METRIC.sps]: globalStep / ((performance.now() - startedAt) / 1000),
+    };
+    if (stats[3] > 0) metrics[METRIC.episodeReturn] = stats[2] / stats[3];
+    void workerMs;
+    opts.onIteration?.(iteration, globalStep, metrics);
+  }
+  return { globalStep, iterations: iteration, params: Float32Array.from(model.params), rolloutSteps };
+}
+
+interface UpdateOut {
+  metrics: Record<string, number>;
+  allReduceMs: number;
+  /** Time in the first gradient all-reduce: waiting for the slowest worker's rollout. */
+  idleMs: number;
+}
+
+/**
+ * PPO's epochs of minibatches with a gradient all-reduce before every step. Each worker cuts its own samples into
+ * numMinibatches (so every worker takes the same number of steps even after a cut), and each worker's gradient has
+ * equal weight in the mean, as DistributedDataParallel averages.
+ */
+export function update(
+  coll: Collective,
+  model: ActorCritic,
+  optimizer: Adam,
+  gatherer: MinibatchGatherer,
+  samples: Samples,
+  c: DdppoConfig,
+  rng: Rng,
+  progress: number,
+): UpdateOut {
+  const lr = c.annealLr ? linear(c.lr, 0)(progress) : c.lr;
+  const coefs: PpoLossCoefs = {
+    clip: c.clip,
+    clipCoef: c.annealClipCoef ? linear(c.clipCoef, 0)(progress) : c.clipCoef,
+    clipVloss: c.clipVloss,
+    entCoef: c.entCoef,
+    vfCoef: c.vfCoef,
+  };
+  let allReduceMs = 0;
+  let idleMs = -1;
+  const timed = (x: Float32Array): void => {
+    const t = performance.now();
+    coll.allReduceMean(x);
+    const dt = performance.now() - t;
+    if (idleMs < 0) idleMs = dt;
+    allReduceMs += dt;
+  };
+  if (c.distributedAdvNorm && c.normAdv) distributedNormalize(samples.advantages.subarray(0, samples.size), timed, coll.worldSize);
+  const minibatchSize = Math.max(1, Math.floor(samples.size / c.numMinibatches));
+  const sums = { pgLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, gradNorm: 0 };
+  let steps = 0;
+  for (let epoch = 0; epoch < c.updateEpochs; epoch++) {
+    // A fixed count per epoch (not minibatchIndices' count, which depends on the sample size after a cut).
+    const batches = [...minibatchIndices(samples.size, minibatchSize, rng)].slice(0, c.numMinibatches);
+    for (const indices of batches) {
+      const mb = gatherer.gather(samples, indices);
+      if (c.normAdv && !c.distributedAdvNorm) normalizeInPlace(mb.advantages);
+      model.grads.fill(0);
+      const s = ppoLossJs(model, mb, coefs);
+      timed(model.grads);
+      const gradNorm = clipGradNorm(model.grads, c.maxGradNorm);
+      optimizer.step(model.params, model.grads, lr);
+      model.paramsChanged();
+      sums.pgLoss += s.pgLoss;
+      sums.valueLoss += s.valueLoss;
+      sums.entropy += s.entropy;
+      sums.approxKl += s.approxKl;
+      sums.clipFraction += s.clipFraction;
+      sums.gradNorm += gradNorm;
+      steps++;
+    }
+  }
+  return {
+    metrics: {
+      [METRIC.policyLoss]: sums.pgLoss / steps,
+      [METRIC.valueLoss]: sums.valueLoss / steps,
+      [METRIC.entropy]: sums.entropy / steps,
+      [METRIC.approxKl]: sums.approxKl / steps,
+      [METRIC.clipFraction]: sums.clipFraction / steps,
+      [METRIC.gradNorm]: sums.gradNorm / steps,
+      [METRIC.learningRate]: lr,
+    },
+    allReduceMs,
+    idleMs: Math.max(0, idleMs),
+  };
+}
+
+/** Advantages normalised with the mean and variance over every worker's samples (sum, sum of squares, count). */
+function distributedNormalize(adv: Float32Array, allReduce: (x: Float32Array) => void, worldSize: number): void {
+  let s = 0;
+  let s2 = 0;
+  for (let i = 0; i < adv.length; i++) {
+    s += adv[i];
+    s2 += adv[i] * adv[i];
+  }
+  const v = new Float32Array([s, s2, adv.length]);
+  allReduce(v);
+  const n = v[2] * worldSize;
+  const mean = (v[0] * worldSize) / n;
+  const variance = Math.max(0, (v[1] * worldSize) / n - mean * mean);
+  const std = Math.sqrt(variance) + 1e-8;
+  for (let i = 0; i < adv.length; i++) adv[i] = (adv[i] - mean) / std;
+}
+
+function busyWait(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // An artificial straggler: a slow env step (not a sleep: the thread stays busy, as a slow simulator would).
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The `local` transport: worker threads of one process sharing one SharedArrayBuffer.
+ * Layout (Int32 header, then worldSize float32 slots of `slotLength`):
+ *   [0] counter (num_done)   [1] barrier arrivals   [2] barrier generation   [3] abort flag (1: a rank failed)
+ * The barrier is a generation barrier on Atomics.wait/notify; waits wake every 50 ms to look at the abort flag, so a
+ * failed rank (or the coordinator) stops every other rank instead of leaving it blocked.
+ */
+import { meanInRankOrder, type Collective } from './collective.js';
+
+const HEADER_INTS = 4;
+const COUNTER = 0;
+const ARRIVALS = 1;
+const GENERATION = 2;
+const ABORT = 3;
+const WAIT_SLICE_MS = 50;
+
+export class CollectiveAborted extends Error {
+  constructor() {
+    super('collective aborted: another worker failed');
+    this.name = 'CollectiveAborted';
+  }
+}
+
+/** The shared memory of a local collective (created once by the coordinator, handed to every worker). */
+export function createLocalShared(worldSize: number, slotLength: number): SharedArrayBuffer {
+  if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`worldSize must be a positive integer, got ${worldSize}`);
+  if (!Number.isInteger(slotLength) || slotLength < 0) throw new Error(`slotLength must be a non-negative integer, got ${slotLength}`);
+  return new SharedArrayBuffer(HEADER_INTS * 4 + worldSize * slotLength * 4);
+}
+
+/** Marks the collective failed and wakes every waiting rank. */
+export function abortLocal(shared: SharedArrayBuffer): void {
+  const h = new Int32Array(shared, 0, HEADER_INTS);
+  Atomics.store(h, ABORT, 1);
+  Atomics.notify(h, GENERATION);
+}
+
+export class LocalCollective implements Collective {
+  readonly #header: Int32Array;
+  readonly #slots: Float32Array[];
+  readonly #slotLength: number;
+
+  constructor(
+    shared: SharedArrayBuffer,
+    readonly rank: number,
+    readonly worldSize: number,
+  ) {
+    if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new Error(`rank must be an integer in [0, ${worldSize}), got ${rank}`);
+    this.#slotLength = (shared.byteLength - HEADER_INTS * 4) / 4 / worldSize;
+    if (!Number.isInteger(this.#slotLength)) throw new Error(`shared buffer of ${shared.byteLength} bytes does not fit worldSize ${worldSize}`);
+    this.#header = new Int32Array(shared, 0, HEADER_INTS);
+    this.#slots = Array.from({ length: worldSize }, (_, r) => new Float32Array(shared, HEADER_INTS * 4 + r * this.#slotLength * 4, this.#slotLength));
+  }
+
+  counterAdd(delta: number): number {
+    this.#check();
+    return Atomics.add(this.#header, COUNTER, delta) + delta;
+  }
+
+  counterGet(): number {
+    this.#check();
+    return Atomics.load(this.#header, COUNTER);
+  }
+
+  counterSet(value: number): void {
+    this.#check();
+    Atomics.store(this.#header, COUNTER, value);
+  }
+
+  allReduceMean(x: Float32Array): void {
+    // Any length up to the slot size (gradients, then a few statistics); every rank must pass the same length.
+    if (x.length > this.#slotLength) throw new Error(`allReduceMean: length ${x.length} exceeds the collective's slot of ${this.#slotLength}`);
+    this.#slots[this.rank].set(x);
+    this.barrier(); // every slot written
+    meanInRankOrder(
+      this.#slots.map((s) => s.subarray(0, x.length)),
+      x,
+    );
+    this.barrier(); // every slot read before any rank writes its next vector
+  }
+
+  barrier(): void {
+    this.#check();
+    const h = this.#header;
+    const gen = Atomics.load(h, GENERATION);
+    if (Atomics.add(h, ARRIVALS, 1) === this.worldSize - 1) {
+      Atomics.store(h, ARRIVALS, 0);
+      Atomics.add(h, GENERATION, 1);
+      Atomics.notify(h, GENERATION);
+      return;
+    }
+    while (Atomics.load(h, GENERATION) === gen) {
+      this.#check();
+      Atomics.wait(h, GENERATION, gen, WAIT_SLICE_MS);
+    }
+    this.#check();
+  }
+
+  #check(): void {
+    if (Atomics.load(this.#header, ABORT) !== 0) throw new CollectiveAborted();
+  }
+}
