@@ -62,6 +62,10 @@ export interface WorkerResult {
   params: Float32Array;
   /** Per iteration: the steps this worker collected (numSteps unless cut). */
   rolloutSteps: number[];
+  /** This worker's last 20 training episode returns, oldest first. */
+  recentReturns: number[];
+  /** Global step when this worker's 20-episode mean first reached the env's threshold (null: never). */
+  solvedStep: number | null;
 }
 
 /** The seed of a rank's envs and streams, as habitat-lab: seed + rank · numEnvs. */
@@ -134,6 +138,9 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
   let globalStep = 0;
   let iteration = 0;
   let recent: number[] = [];
+  const window: number[] = [];
+  const threshold = spec.rewardThreshold;
+  let solvedStep: number | null = null;
   const startedAt = performance.now();
 
   while (globalStep < opts.totalSteps) {
@@ -145,6 +152,9 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
       globalStep,
       (ret, length) => {
         recent.push(ret);
+        window.push(ret);
+        if (window.length > 20) window.shift();
+        if (solvedStep === null && threshold !== null && window.length === 20 && window.reduce((a, b) => a + b, 0) / 20 >= threshold) solvedStep = globalStep;
         opts.onEpisode?.(ret, length);
       },
       clock,
@@ -168,7 +178,6 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
       model.paramsChanged();
     }
     // Post-update all-reduce: the true env steps, the preempted share, the mean return, per-worker timings.
-    const workerMs = performance.now() - t0;
     stats.fill(0);
     stats[0] = rollout.envSteps;
     stats[1] = 1 - rollout.steps / c.numSteps;
@@ -193,10 +202,9 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
       [METRIC.sps]: globalStep / ((performance.now() - startedAt) / 1000),
     };
     if (stats[3] > 0) metrics[METRIC.episodeReturn] = stats[2] / stats[3];
-    void workerMs;
     opts.onIteration?.(iteration, globalStep, metrics);
   }
-  return { globalStep, iterations: iteration, params: Float32Array.from(model.params), rolloutSteps };
+  return { globalStep, iterations: iteration, params: Float32Array.from(model.params), rolloutSteps, recentReturns: window, solvedStep };
 }
 
 interface UpdateOut {
