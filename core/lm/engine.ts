@@ -37,8 +37,6 @@ export class LmEngine {
   readonly params: Float32Array;
   readonly grads: Float32Array;
   #N = 0;
-  #B = 0;
-  #T = 0;
   #acts: LayerActs[] = [];
   #encoded: Float32Array = new Float32Array(0);
   #dropEmb: Float32Array | null = null;
@@ -92,8 +90,6 @@ export class LmEngine {
     const { nEmbd: C, nHead: H, vocabSize: V, nLayer: L, dropout } = this.config;
     if (T < 1 || T > this.config.ctx || !Number.isInteger(T)) throw new Error(`sequence length must be an integer in [1, ${this.config.ctx}], got ${T}`);
     if (!Number.isInteger(B) || B < 1) throw new Error(`batch size must be a positive integer, got ${B}`);
-    this.#B = B;
-    this.#T = T;
     const N = B * T;
     if (N <= this.#N && this.#acts.length > 0 && this.#acts[0].att.length >= B * H * T * T) return;
     this.#N = N;
