@@ -282,6 +282,31 @@ export class RunStore {
     return structuredClone(run);
   }
 
+  /**
+   * Indexes a complete run folder that was written elsewhere and renamed into runs/<id> in one step (an import,
+   * core/import): its run.json is the record. A run already indexed is refused.
+   */
+  async adoptRun(id: string): Promise<RunRecord> {
+    this.#assertOpen();
+    assertRunId(id);
+    if (this.#byId.has(id)) throw new StoreError('INVALID_INPUT', `run ${id} is already in the index`);
+    let run: RunRecord;
+    try {
+      run = await readRunFile(this.home, id);
+    } catch (e) {
+      throw new StoreError('CORRUPT', `run folder ${runDirFor(this.home, id)} cannot be indexed: ${errorMessage(e)}`, { cause: e });
+    }
+    this.#byId.set(id, run);
+    try {
+      await this.#persist([id]);
+    } catch (e) {
+      this.#byId.delete(id);
+      this.#dirtyRuns.delete(id);
+      throw diskError(e, `the index entry of run ${id}`);
+    }
+    return structuredClone(run);
+  }
+
   /** The run (cached index entry), or a StoreError('UNKNOWN_RUN'). Returns a copy: change runs through updateRun. */
   getRun(id: string): RunRecord {
     return structuredClone(this.#get(id));

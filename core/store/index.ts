@@ -35,6 +35,8 @@ export {
   type CreateRunInput,
   type DatasetIndexEntry,
   type DbData,
+  type ExternalSource,
+  ExternalSourceSchema,
   DbDataSchema,
   type MetricSummary,
   RUN_STATUSES,

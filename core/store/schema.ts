@@ -55,6 +55,23 @@ export type RunOwner = z.infer<typeof RunOwnerSchema>;
 export const RunErrorSchema = z.object({ message: z.string(), stack: z.string().optional() });
 export type RunError = z.infer<typeof RunErrorSchema>;
 
+/**
+ * Where an imported (external) run came from: another library's files read by core/import. External runs are
+ * read-only: no resume, no replay, and deleting one never touches its source files.
+ */
+export const ExternalSourceSchema = z.object({
+  /** The file format read (`tensorboard` event files, SB3 `monitor.csv`). */
+  format: z.enum(['tensorboard', 'sb3-monitor']),
+  /** The library that wrote it, as recognised (`CleanRL`, `Stable-Baselines3`, `TensorBoard`). */
+  library: z.string().min(1),
+  /** The path given to the import (absolute, or the uploaded file's name in browser mode). */
+  path: z.string().min(1),
+  /** The files read, relative to `path` (one entry, '.', when `path` is the file). */
+  files: z.array(z.string()),
+  importedAt: isoTime,
+});
+export type ExternalSource = z.infer<typeof ExternalSourceSchema>;
+
 export const RunRecordSchema = z.object({
   id: z.string().regex(RUN_ID_PATTERN),
   name: z.string(),
@@ -97,6 +114,8 @@ export const RunRecordSchema = z.object({
   owner: RunOwnerSchema.nullable().optional(),
   /** Start time of the training process `pid` when it is not the owner (the app's child), as liveness.ts reads it. */
   pidStartTime: z.string().nullable().optional(),
+  /** Set on runs imported from another library's files (read-only); absent on runs PolicyLab trained. */
+  external: ExternalSourceSchema.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
