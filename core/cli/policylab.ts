@@ -3,6 +3,7 @@
  *   train   train one run in this process (progress bar, Ctrl-C stops cleanly, --resume continues)
  *   runs    list the runs in the data folder (POLICYLAB_HOME or the per-OS default)
  *   export  write runs' metrics as CSV or JSON
+ *   import  other libraries' runs (TensorBoard event files, SB3 monitor.csv) as read-only external runs
  *   algos   the algorithms, their config flags (defaults, descriptions) and per-env presets
  *   serve   browser mode: the app's UI and API on 127.0.0.1 with a per-launch token
  * Usage errors print one clear message and exit 2; training errors exit 1 (and mark the run failed).
@@ -12,6 +13,7 @@ import { Command, CommanderError } from 'commander';
 import { ALGO_IDS, ALGOS, algoSpec } from '../algos/registry.js';
 import { ENV_IDS } from '../envs/index.js';
 import { describeConfigFlags } from './config-flags.js';
+import { importCommand } from './import.js';
 import { exportCommand, runsCommand } from './runs.js';
 import { parseInteger, trainCommand, UsageError, type TrainCliOptions } from './train.js';
 
@@ -68,6 +70,17 @@ function buildProgram(): Command {
     .option('--home <dir>', 'data folder', userPath)
     .action(async (ids: string[], opts: { format: string; out: string; home?: string }) => {
       await exportCommand(ids, opts);
+    });
+
+  program
+    .command('import')
+    .description('import TensorBoard event files (CleanRL, SB3) or SB3 monitor.csv files as read-only external runs')
+    .argument('<paths...>', 'event files, monitor.csv files, or folders searched for them (one run per folder of event files)')
+    .option('--name <name>', 'run name (with several runs: the prefix of each name)')
+    .option('--json', 'print the imported run records as JSON')
+    .option('--home <dir>', 'data folder', userPath)
+    .action(async (paths: string[], opts: { name?: string; json?: boolean; home?: string }) => {
+      await importCommand(paths.map(userPath), opts);
     });
 
   program

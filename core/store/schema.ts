@@ -66,7 +66,7 @@ export const ExternalSourceSchema = z.object({
   library: z.string().min(1),
   /** The path given to the import (absolute, or the uploaded file's name in browser mode). */
   path: z.string().min(1),
-  /** The files read, relative to `path` (one entry, '.', when `path` is the file). */
+  /** The files read: names inside the folder `path`, or the file's own name when `path` is the file. */
   files: z.array(z.string()),
   importedAt: isoTime,
 });
