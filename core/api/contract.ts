@@ -30,6 +30,8 @@ export const INVOKE_CHANNELS = [
   'algos:describe',
   'system:info',
   'system:settings',
+  'import:upload',
+  'import:commit',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
@@ -110,6 +112,23 @@ export interface RunInfo {
   queue?: { position: number; reason: string };
   /** While another process trains it (a CLI training, another app): which. */
   owner?: { kind: 'cli' | 'app'; pid: number };
+  /** Imported from another library's files (read-only: no resume, no replay): what and from where. */
+  external?: ExternalRunInfo;
+}
+
+/** Where an imported run came from (core/import). */
+export interface ExternalRunInfo {
+  format: 'tensorboard' | 'sb3-monitor';
+  /** `CleanRL`, `Stable-Baselines3` or `TensorBoard`. */
+  library: string;
+  path: string;
+  importedAt: string;
+}
+
+/** What an import made: the new runs, each with what was read. */
+export interface ImportResult {
+  runs: RunInfo[];
+  details: { id: string; library: string; records: number; keys: number; skipped: number }[];
 }
 
 /** Something the store repaired or set aside (index rebuilt, damaged file moved aside): shown as a banner. */
@@ -343,6 +362,8 @@ export interface InvokeResponses {
   'algos:describe': AlgosDescription;
   'system:info': SystemInfo;
   'system:settings': SystemInfo;
+  'import:upload': { received: number };
+  'import:commit': ImportResult;
 }
 export type Response<C extends InvokeChannel> = InvokeResponses[C];
 

@@ -75,6 +75,8 @@ const Empty = z.strictObject({}).optional();
 const ById = z.strictObject({ id: RunId });
 
 /** Request schemas, keyed by channel. The channel list of the contract is the key list of this object. */
+const UploadId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must contain only letters, digits, "_" and "-"');
+
 export const requestSchemas = {
   'runs:list': Empty,
   'runs:get': ById,
@@ -145,6 +147,18 @@ export const requestSchemas = {
   'system:info': Empty,
   /** Changes app settings for this session (concurrency: how many runs train at once; more wait in the queue). */
   'system:settings': z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
+  /** One chunk of a file to import (TensorBoard event file or SB3 monitor.csv), in order; see core/import/uploads.ts. */
+  'import:upload': z.strictObject({
+    uploadId: UploadId,
+    /** The file's path inside what the user picked, `/`-separated (the folder groups event files into runs). */
+    path: z.string().min(1).max(1_000),
+    /** Byte offset of this chunk in the file. */
+    offset: z.number().int().min(0).max(2 ** 31),
+    /** Base64 pieces (≤ 16 KiB of text each, ≤ 48 per message: under the WebSocket's 1 MiB frame). */
+    data: z.array(z.string().max(16_384).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')).min(1).max(48),
+  }),
+  /** Imports everything uploaded under uploadId as read-only external runs, all or nothing. */
+  'import:commit': z.strictObject({ uploadId: UploadId, name: Name.optional() }),
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** What a caller may send (defaults optional). */

@@ -40,5 +40,8 @@ export function toRunInfo(record: RunRecord, live: LiveOverlay | null): RunInfo 
       sps: live?.sps ?? summary[SPS_KEY]?.last ?? null,
     },
     error: record.error?.message ?? null,
+    ...(record.external
+      ? { external: { format: record.external.format, library: record.external.library, path: record.external.path, importedAt: record.external.importedAt } }
+      : {}),
   };
 }

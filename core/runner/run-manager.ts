@@ -315,6 +315,7 @@ export class RunManager {
   async resume(id: string, totalSteps?: number, restart = false): Promise<RunInfo> {
     if (this.#isLocal(id)) throw new ApiFailure('conflict', `run ${id} is already ${this.#get(id).status}`);
     let record = await this.#read(id);
+    if (record.external) throw new ApiFailure('conflict', `run ${id} was imported from ${record.external.library} (${record.external.path}); imported runs are read-only and cannot be resumed`);
     if (record.status === 'running' || record.status === 'queued') {
       if (isRunOwnerAlive(record)) {
         throw new ApiFailure('conflict', `run ${id} is being trained by ${describeOwner(record)}; stop it before resuming it here`);

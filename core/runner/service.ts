@@ -34,6 +34,8 @@ import {
   saveSettings,
   summarizeIntegrity,
 } from '../store/index.js';
+import { ImportError } from '../import/errors.js';
+import { Uploads } from '../import/uploads.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
 import { concurrencyFromEnv, RunManager } from './run-manager.js';
@@ -141,6 +143,16 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       (err: unknown) => ({ backend: null, error: err instanceof Error ? err.message : String(err) }),
     ));
   if (options.probeAtStart) void probe();
+
+  // Imports uploaded from the app (core/import/uploads.ts): a malformed file is the request's fault.
+  const uploads = new Uploads();
+  const importing = async <T>(work: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      throw err instanceof ImportError ? new ApiFailure('invalid_request', err.message) : err;
+    }
+  };
 
   const handlers: Handlers = {
     'runs:list': async () => manager.list(),
@@ -268,6 +280,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     // A rollout watched by a client (a tab, a window) stops when that client goes away.
     'rollout:start': async (req, { clientGone }) => {
       const run = manager.info(req.id);
+      if (run.external) throw new ApiFailure('conflict', `run ${req.id} was imported from ${run.external.library}; imported runs have no policy to replay`);
       const dir = runDir(req.id);
       const steps = (await listCheckpoints(dir)).map((c) => c.step);
       if (!steps.includes(req.checkpointStep)) {
@@ -295,6 +308,14 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       return systemInfo();
     },
     'system:info': async () => systemInfo(),
+    'import:upload': async (req) => importing(() => uploads.receive(req)),
+    'import:commit': async ({ uploadId, name }) => {
+      const { runs, parsed } = await importing(() => uploads.commit(store, uploadId, name));
+      return {
+        runs: runs.map((r) => manager.info(r.id)),
+        details: runs.map((r, i) => ({ id: r.id, library: parsed[i]!.library, records: parsed[i]!.records.length, keys: Object.keys(r.summary).length, skipped: parsed[i]!.skipped })),
+      };
+    },
   };
 
   // Each run's integrity line, recomputed only when its record changed (a damaged file is found by reading the folder).
