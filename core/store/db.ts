@@ -44,7 +44,10 @@ import {
   RunPatchSchema,
   type RunRecord,
   type RunStatus,
+  type SweepRecord,
+  SweepRecordSchema,
 } from './schema.js';
+import { SWEEPS_DIR, writeSweepFile } from './sweeps.js';
 
 export interface OpenOptions {
   /** Rebuilds the datasets index from datasets/ when db.json has to be rebuilt (datasets issue). */
@@ -138,6 +141,7 @@ export class RunStore {
   readonly #rebuildDatasets: RebuildDatasets | undefined;
   readonly #byId = new Map<string, RunRecord>();
   #datasets: DatasetIndexEntry[];
+  #sweeps: SweepRecord[];
   /** Runs whose index entry must be refreshed from their run.json at the next index write. */
   readonly #dirtyRuns = new Set<string>();
   /** Changes to the index itself (datasets), applied to the freshly read index under the lock. */
@@ -167,6 +171,7 @@ export class RunStore {
     this.#db = new Low<DbData>(adapter, loaded.data);
     for (const run of loaded.data.runs) this.#byId.set(run.id, run);
     this.#datasets = loaded.data.datasets;
+    this.#sweeps = loaded.data.sweeps;
     if (loaded.recovery) this.#notice('index-rebuilt', loaded.recovery.message);
     this.#noticePruned(loaded.prunedRunIds);
   }
@@ -592,6 +597,7 @@ export class RunStore {
       removed.push(id);
     }
     this.#datasets = data.datasets;
+    this.#sweeps = data.sweeps;
     return { changed, removed };
   }
 
@@ -622,6 +628,48 @@ export class RunStore {
     });
     await this.#persist([]);
     if (failure) invalid(failure, 'datasets');
+  }
+
+  /** The sweeps index (copies), oldest first. */
+  listSweeps(): SweepRecord[] {
+    return structuredClone(this.#sweeps);
+  }
+
+  findSweep(id: string): SweepRecord | undefined {
+    const sweep = this.#sweeps.find((s) => s.id === id);
+    return sweep && structuredClone(sweep);
+  }
+
+  /**
+   * Writes a sweep's record: sweeps/<id>.json (atomic), then its entry in db.json under the index lock (added, or
+   * replacing the entry with its id). Only the sweep's owner calls this while the sweep runs (core/sweep).
+   */
+  async saveSweep(record: SweepRecord): Promise<SweepRecord> {
+    this.#assertOpen();
+    let sweep: SweepRecord;
+    try {
+      sweep = SweepRecordSchema.parse(record);
+      assertJsonValue(sweep.spec, 'saveSweep.spec');
+    } catch (e) {
+      invalid(e, 'saveSweep');
+    }
+    await mkdir(join(this.home, SWEEPS_DIR), { recursive: true });
+    try {
+      await writeSweepFile(this.home, sweep);
+    } catch (e) {
+      throw diskError(e, `sweeps/${sweep.id}.json`);
+    }
+    const put = (list: SweepRecord[]): SweepRecord[] => {
+      const next = list.filter((s) => s.id !== sweep.id);
+      next.push(structuredClone(sweep));
+      return next.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    };
+    this.#sweeps = put(this.#sweeps);
+    this.#mutators.push((data) => {
+      data.sweeps = put(data.sweeps);
+    });
+    await this.#persist([]);
+    return structuredClone(sweep);
   }
 
   /** Resolves when every change made so far is on disk. */

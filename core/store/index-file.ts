@@ -9,6 +9,7 @@ import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { fileTimestamp } from './fs-utils.js';
 import { isRunId } from './ids.js';
 import { migrateDb, migrateRunFile } from './migrations.js';
+import { readSweepFiles } from './sweeps.js';
 import {
   type DatasetIndexEntry,
   type DbData,
@@ -105,7 +106,7 @@ export async function loadIndex(home: string, rebuildDatasets?: RebuildDatasets)
 async function fresh(home: string, rebuildDatasets?: RebuildDatasets): Promise<LoadedIndex> {
   const dirs = await runFolderNames(home);
   if (dirs.length > 0) return recover(home, 'missing', `${DB_FILE} does not exist`, rebuildDatasets);
-  const data: DbData = { schemaVersion: SCHEMA_VERSION, runs: [], datasets: [] };
+  const data: DbData = { schemaVersion: SCHEMA_VERSION, runs: [], datasets: [], sweeps: (await readSweepFiles(home)).sweeps };
   return { data, recovery: null, migration: null, adoptedRunIds: [], prunedRunIds: [], dirty: true };
 }
 
@@ -132,6 +133,7 @@ async function recover(
   }
   const { runs, skipped } = await scanRunFolders(home);
   const datasets = rebuildDatasets ? await rebuildDatasets(home) : [];
+  const { sweeps } = await readSweepFiles(home);
   const what = {
     'invalid-json': 'was not valid JSON',
     unreadable: 'could not be read',
@@ -144,7 +146,7 @@ async function recover(
     `Rebuilt the index from ${runs.length} run folder${runs.length === 1 ? '' : 's'}` +
     (skipped.length ? `; ${skipped.length} folder${skipped.length === 1 ? '' : 's'} could not be read and were left in place.` : '.');
   return {
-    data: { schemaVersion: SCHEMA_VERSION, runs, datasets },
+    data: { schemaVersion: SCHEMA_VERSION, runs, datasets, sweeps },
     recovery: { reason, detail, movedTo, rebuiltRuns: runs.length, skipped, message },
     migration: null,
     adoptedRunIds: [],

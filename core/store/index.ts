@@ -52,6 +52,10 @@ export {
   RunRecordSchema,
   type RunStatus,
   SCHEMA_VERSION,
+  SWEEP_STATUSES,
+  type SweepRecord,
+  SweepRecordSchema,
+  type SweepStatus,
   TERMINAL_STATUSES,
 } from './schema.js';
 export {
@@ -104,3 +108,4 @@ export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpis
 export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';
 export { csvField, csvRow } from './csv.js';
 export { type AppSettings, readSettings, saveSettings, SETTINGS_FILE } from './settings.js';
+export { readSweepFiles, sweepFilePath, SWEEPS_DIR } from './sweeps.js';

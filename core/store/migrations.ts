@@ -85,7 +85,24 @@ function runV1ToV2(r: z.infer<typeof RunV1Schema>): unknown {
   };
 }
 
-export const MIGRATIONS: readonly Migration[] = [v1ToV2];
+// --- Version 2: runs and datasets; no sweeps index ---------------------------------------------
+// Run records are unchanged by v3 (their own schema validates them after the chain), so only the index's shape is
+// checked here: the runs are lifted as they are.
+const DbV2Schema = z.looseObject({ schemaVersion: z.literal(2), runs: z.array(z.unknown()), datasets: z.array(z.unknown()) });
+
+const v2ToV3: Migration = {
+  from: 2,
+  describe: 'v2 → v3: adds the sweeps index (grid/random searches over configs × seeds)',
+  run(old) {
+    return old;
+  },
+  db(old) {
+    const d = DbV2Schema.parse(old);
+    return { schemaVersion: 3, runs: d.runs, datasets: d.datasets, sweeps: [] };
+  },
+};
+
+export const MIGRATIONS: readonly Migration[] = [v1ToV2, v2ToV3];
 
 export interface MigrationResult {
   data: unknown;

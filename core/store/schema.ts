@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { RUN_ID_PATTERN } from './ids.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export const RUN_STATUSES = ['queued', 'running', 'stopped', 'finished', 'failed', 'crashed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -123,10 +123,39 @@ export type RunRecord = z.infer<typeof RunRecordSchema>;
 export const DatasetIndexEntrySchema = z.looseObject({ id: z.string().min(1) });
 export type DatasetIndexEntry = z.infer<typeof DatasetIndexEntrySchema>;
 
+export const SWEEP_STATUSES = ['running', 'stopping', 'stopped', 'finished'] as const;
+export type SweepStatus = (typeof SWEEP_STATUSES)[number];
+
+/**
+ * A sweep (core/sweep): a grid or random search over an algorithm's config space × explicit seeds. `spec` is the
+ * validated spec as given (core/sweep/spec.ts); `points` its configurations; `runs` the run launched for each
+ * (point, seed), in launch order (a run id appears once its record exists). Only the owner process writes it while
+ * it is running or stopping; `sweeps/<id>.json` keeps a copy beside db.json, so a rebuilt index keeps its sweeps.
+ */
+export const SweepRecordSchema = z.object({
+  id: z.string().regex(RUN_ID_PATTERN),
+  name: z.string().min(1),
+  spec: z.record(z.string(), z.unknown()),
+  status: z.enum(SWEEP_STATUSES),
+  points: z.array(z.object({ index: count, params: z.record(z.string(), z.union([finite, z.string(), z.boolean(), z.null()])) })),
+  runs: z.array(z.object({ runId: z.string().regex(RUN_ID_PATTERN), point: count, seed: z.number().int() })),
+  /** Runs planned in all (points × seeds); fewer in `runs` while launching, or when stopped before all were made. */
+  plannedRuns: count,
+  createdAt: isoTime,
+  updatedAt: isoTime,
+  endedAt: isoTime.nullable(),
+  /** The process running the sweep (the app or a `policylab sweep`), while running or stopping. */
+  owner: RunOwnerSchema.nullable(),
+  /** Why the sweep ended early (its owner exited, a run could not be created), or null. */
+  error: z.string().nullable(),
+});
+export type SweepRecord = z.infer<typeof SweepRecordSchema>;
+
 export const DbDataSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runs: z.array(RunRecordSchema),
   datasets: z.array(DatasetIndexEntrySchema),
+  sweeps: z.array(SweepRecordSchema),
 });
 export type DbData = z.infer<typeof DbDataSchema>;
 

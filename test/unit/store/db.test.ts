@@ -29,7 +29,7 @@ describe('RunStore', () => {
     const store = await RunStore.open(home);
     expect(store.recovery).toBeNull();
     expect(store.migration).toBeNull();
-    expect(readDb(home)).toEqual({ schemaVersion: 2, runs: [], datasets: [] });
+    expect(readDb(home)).toEqual({ schemaVersion: 3, runs: [], datasets: [], sweeps: [] });
     expect(existsSync(join(home, 'runs'))).toBe(true);
   });
 
@@ -59,7 +59,7 @@ describe('RunStore', () => {
     expect(run.name).toBe('ppo-CartPole-v1-s7');
     expect(store.runDir(run.id)).toBe(join(home, 'runs', run.id));
     const file = JSON.parse(readFileSync(join(home, 'runs', run.id, 'run.json'), 'utf8'));
-    expect(file).toEqual({ schemaVersion: 2, run });
+    expect(file).toEqual({ schemaVersion: 3, run });
     expect(readDb(home).runs).toEqual([run]);
     expect(store.getRun(run.id)).toEqual(run);
     expect(store.listRuns()).toEqual([run]);

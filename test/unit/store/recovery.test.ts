@@ -25,7 +25,7 @@ describe('db.json recovery', () => {
     ['truncated', (t) => t.slice(0, Math.floor(t.length / 2)), 'invalid-json', /JSON/],
     ['invalid JSON', () => '{ this is not json', 'invalid-json', /JSON/],
     ['empty', () => '', 'invalid-json', /JSON/],
-    ['wrong schema', () => JSON.stringify({ schemaVersion: 2, runs: [{ id: 'x' }], datasets: [] }), 'wrong-schema', /db\.runs\.0/],
+    ['wrong schema', () => JSON.stringify({ schemaVersion: 3, runs: [{ id: 'x' }], datasets: [], sweeps: [] }), 'wrong-schema', /db\.runs\.0/],
     ['no schemaVersion', () => JSON.stringify({ runs: [] }), 'wrong-schema', /schemaVersion/],
     ['not an object', () => '[1, 2, 3]', 'wrong-schema', /schemaVersion/],
   ];
@@ -90,7 +90,7 @@ describe('db.json recovery', () => {
     const newer = JSON.stringify({ schemaVersion: 99, runs: [], somethingNew: true });
     writeFileSync(join(home, 'db.json'), newer);
     await expect(RunStore.open(home)).rejects.toThrow(StoreError);
-    await expect(RunStore.open(home)).rejects.toThrow(/schemaVersion 99, newer than this PolicyLab understands \(2\)/);
+    await expect(RunStore.open(home)).rejects.toThrow(/schemaVersion 99, newer than this PolicyLab understands \(3\)/);
     expect(readFileSync(join(home, 'db.json'), 'utf8')).toBe(newer);
     expect(corruptFiles(home)).toEqual([]);
   });
@@ -114,7 +114,7 @@ describe('schema migrations', () => {
     backend: 'wasm',
   };
 
-  it('migrates a v1 db.json to v2 on open, keeping a backup and rewriting run.json', async () => {
+  it('migrates a v1 db.json to the current version on open, keeping a backup and rewriting run.json', async () => {
     const home = tempDir();
     const v1 = { schemaVersion: 1, runs: [v1Run, { ...v1Run, id: 'lx0abc124-abcdefgh', status: 'failed', error: 'boom', backend: null }] };
     writeFileSync(join(home, 'db.json'), JSON.stringify(v1));
@@ -123,8 +123,9 @@ describe('schema migrations', () => {
 
     const store = await RunStore.open(home);
     expect(store.recovery).toBeNull();
-    expect(store.migration).toMatchObject({ from: 1, to: 2 });
+    expect(store.migration).toMatchObject({ from: 1, to: 3 });
     expect(store.migration!.applied[0]).toMatch(/v1 → v2/);
+    expect(store.migration!.applied[1]).toMatch(/v2 → v3/);
     expect(JSON.parse(readFileSync(store.migration!.backupPath, 'utf8'))).toEqual(v1);
 
     const [a, b] = store.listRuns();
@@ -152,10 +153,11 @@ describe('schema migrations', () => {
     });
     expect(b).toMatchObject({ status: 'failed', error: { message: 'boom' }, backend: null });
     const db = JSON.parse(readFileSync(join(home, 'db.json'), 'utf8'));
-    expect(db.schemaVersion).toBe(2);
+    expect(db.schemaVersion).toBe(3);
     expect(db.datasets).toEqual([]);
+    expect(db.sweeps).toEqual([]);
     // run.json is written where the folder exists, so a later rebuild sees the migrated record.
-    expect(JSON.parse(readFileSync(join(home, 'runs', v1Run.id, 'run.json'), 'utf8'))).toEqual({ schemaVersion: 2, run: a });
+    expect(JSON.parse(readFileSync(join(home, 'runs', v1Run.id, 'run.json'), 'utf8'))).toEqual({ schemaVersion: 3, run: a });
     expect((await RunStore.open(home)).migration).toBeNull();
   });
 
