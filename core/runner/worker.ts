@@ -46,6 +46,9 @@ async function run(msg: StartMessage): Promise<void> {
   process.exit(0);
 }
 
+// A Ctrl-C in a terminal signals the whole process group: the parent (`policylab sweep`, `serve`) turns it into a
+// `stop` message, so the run saves its checkpoint instead of dying here.
+process.on('SIGINT', () => undefined);
 process.on('uncaughtException', (err) => void fail(err));
 process.on('unhandledRejection', (err) => void fail(err));
 port.onDisconnect(() => {

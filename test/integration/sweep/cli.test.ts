@@ -1,0 +1,125 @@
+/**
+ * `policylab sweep` with real processes: a 2×1 grid × 2 seeds of tiny CartPole PPO runs trains through the CLI under
+ * the concurrency limit and is stored as a sweep; Ctrl-C (SIGINT) stops it as a whole (the running run checkpoints
+ * and stops, queued runs never start); a bad spec is refused before anything is created.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { SweepDetail } from '../../../core/api/sweeps.js';
+import type { RunRecord, SweepRecord } from '../../../core/store/index.js';
+import { cli, cliDone, until } from '../folder/cli.js';
+
+const root = mkdtempSync(join(tmpdir(), 'policylab-sweep-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function writeSpec(name: string, spec: unknown): string {
+  const path = join(root, name);
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+}
+
+const tiny = (totalSteps: number) => ({
+  algo: 'ppo',
+  env: 'CartPole-v1',
+  totalSteps,
+  config: { numEnvs: 2, numSteps: 64 },
+  method: 'grid',
+  parameters: { lr: { values: [0.001, 0.0003] } },
+  seeds: [1, 2],
+});
+
+function db(home: string): { sweeps: SweepRecord[]; runs: RunRecord[] } {
+  return JSON.parse(readFileSync(join(home, 'db.json'), 'utf8'));
+}
+
+function runFile(home: string, id: string): RunRecord {
+  return (JSON.parse(readFileSync(join(home, 'runs', id, 'run.json'), 'utf8')) as { run: RunRecord }).run;
+}
+
+describe('policylab sweep', () => {
+  it('trains a 2×1 grid × 2 seeds under the concurrency limit and stores it as a sweep', async () => {
+    const home = join(root, 'done');
+    const { code, stdout, stderr } = await cliDone(home, ['sweep', writeSpec('grid.json', tiny(512)), '--max-runs', '1', '--json']);
+    expect(stderr).toMatch(/2 configurations × 2 seeds = 4 runs of 512 steps, 1 at once/);
+    expect(code).toBe(0);
+    const detail = JSON.parse(stdout) as SweepDetail;
+    expect(detail).toMatchObject({ status: 'finished', method: 'grid', parameters: ['lr'], seeds: [1, 2], plannedRuns: 4, runCounts: { finished: 4 } });
+    expect(detail.results.map((p) => [p.params.lr, p.runs.map((r) => r.seed), p.n])).toEqual([
+      [0.001, [1, 2], 2],
+      [0.0003, [1, 2], 2],
+    ]);
+    for (const p of detail.results) {
+      const values = p.runs.map((r) => r.value!);
+      expect(p.mean).toBeCloseTo((values[0]! + values[1]!) / 2, 10);
+      expect(p.min).toBe(Math.min(...values));
+      expect(p.max).toBe(Math.max(...values));
+    }
+
+    const index = db(home);
+    expect(index.sweeps).toHaveLength(1);
+    const sweep = index.sweeps[0]!;
+    expect(sweep).toMatchObject({ id: detail.id, status: 'finished', plannedRuns: 4, owner: null, error: null });
+    expect(sweep.runs.map((r) => [r.point, r.seed])).toEqual([
+      [0, 1],
+      [0, 2],
+      [1, 1],
+      [1, 2],
+    ]);
+    const runs = sweep.runs.map((r) => ({ ...r, run: runFile(home, r.runId) }));
+    for (const { point, seed, run } of runs) {
+      expect(run).toMatchObject({ status: 'finished', step: 512, seed, tags: [`sweep:${sweep.id}`, `sweep-point:${point}`] });
+      expect(run.config).toMatchObject({ lr: point === 0 ? 0.001 : 0.0003, numEnvs: 2, numSteps: 64 });
+      expect(runs.filter((r) => r.run.id === run.id)).toHaveLength(1);
+    }
+    // One at once: each run started after the one before it had ended.
+    const byStart = runs.map((r) => r.run).sort((a, b) => a.startedAt!.localeCompare(b.startedAt!));
+    for (let i = 1; i < byStart.length; i++) expect(byStart[i]!.startedAt! >= byStart[i - 1]!.endedAt!).toBe(true);
+    expect(existsSync(join(home, 'sweeps', `${sweep.id}.json`))).toBe(true);
+  });
+
+  it('stops as a whole on Ctrl-C: the running run checkpoints and stops, queued runs never start', async () => {
+    const home = join(root, 'stopped');
+    const run = cli(home, ['sweep', writeSpec('long.json', tiny(50_000_000)), '--max-runs', '1']);
+    const running = await until('a run of the sweep to train', () => {
+      if (!existsSync(join(home, 'runs'))) return null;
+      for (const id of readdirSync(join(home, 'runs'))) {
+        try {
+          const r = runFile(home, id);
+          if (r.status === 'running' && existsSync(join(home, 'runs', id, 'checkpoints'))) return r;
+        } catch {
+          /* being written */
+        }
+      }
+      return null;
+    }, 120_000);
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(130);
+    expect(run.stdout()).toMatch(/stopping the sweep: queued runs will not start/);
+    expect(run.stdout()).toMatch(/sweep \S+ stopped/);
+
+    const sweep = db(home).sweeps[0]!;
+    expect(sweep).toMatchObject({ status: 'stopped', owner: null });
+    expect(sweep.runs).toHaveLength(4);
+    const records = sweep.runs.map((r) => runFile(home, r.runId));
+    expect(records.every((r) => r.status === 'stopped')).toBe(true);
+    const trained = records.filter((r) => r.startedAt !== null);
+    expect(trained.map((r) => r.id)).toEqual([running.id]);
+    expect(trained[0]!.step).toBeGreaterThan(0);
+    expect(readdirSync(join(home, 'runs', running.id, 'checkpoints')).length).toBeGreaterThan(0);
+    for (const r of records.filter((x) => x.id !== running.id)) {
+      expect(r.step).toBe(0);
+      expect(existsSync(join(home, 'runs', r.id, 'metrics.jsonl'))).toBe(false);
+    }
+  });
+
+  it('refuses a bad spec before creating anything, naming the key (exit 2)', async () => {
+    const home = join(root, 'bad');
+    const bad = { ...tiny(512), parameters: { lr: { values: [0.001] }, clipCoeff: { values: [0.1] } } };
+    const { code, stderr } = await cliDone(home, ['sweep', writeSpec('bad.json', bad)]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/spec\.parameters\.clipCoeff: "clipCoeff" is not a config field of ppo/);
+    expect(existsSync(join(home, 'db.json'))).toBe(false);
+  });
+});
