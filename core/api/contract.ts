@@ -6,8 +6,10 @@
  * This folder is the only part of core/ the renderer may import: no Node, no DOM.
  */
 import type { RequestIn, RequestOut } from './schemas.js';
+import type { SweepDetail, SweepInfo } from './sweeps.js';
 
 export type { RequestIn, RequestOut } from './schemas.js';
+export type { SweepDetail, SweepInfo, SweepParamValue, SweepPointResult, SweepRunResult, SweepStatus } from './sweeps.js';
 
 /** Every invoke channel (request → response). Request schemas: schemas.ts; response types: InvokeResponses. */
 export const INVOKE_CHANNELS = [
@@ -32,6 +34,10 @@ export const INVOKE_CHANNELS = [
   'system:settings',
   'import:upload',
   'import:commit',
+  'sweeps:list',
+  'sweeps:get',
+  'sweeps:start',
+  'sweeps:stop',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
@@ -364,6 +370,10 @@ export interface InvokeResponses {
   'system:settings': SystemInfo;
   'import:upload': { received: number };
   'import:commit': ImportResult;
+  'sweeps:list': SweepInfo[];
+  'sweeps:get': SweepDetail;
+  'sweeps:start': SweepInfo;
+  'sweeps:stop': SweepInfo;
 }
 export type Response<C extends InvokeChannel> = InvokeResponses[C];
 

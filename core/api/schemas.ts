@@ -159,6 +159,13 @@ export const requestSchemas = {
   }),
   /** Imports everything uploaded under uploadId as read-only external runs, all or nothing. */
   'import:commit': z.strictObject({ uploadId: UploadId, name: Name.optional() }),
+  'sweeps:list': Empty,
+  /** A sweep with its results per configuration for `metric` (default: the spec's). */
+  'sweeps:get': z.strictObject({ id: RunId, metric: MetricKey.optional() }),
+  /** Starts a sweep; the spec (core/sweep/spec.ts) is checked in full by the back end, errors naming the key. */
+  'sweeps:start': z.strictObject({ spec: z.record(z.string().min(1).max(LIMITS.keyLength), JsonValue) }),
+  /** Stops a sweep as a whole: queued runs never start, running runs checkpoint and stop. */
+  'sweeps:stop': ById,
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** What a caller may send (defaults optional). */

@@ -35,6 +35,8 @@ import {
   summarizeIntegrity,
 } from '../store/index.js';
 import { ImportError } from '../import/errors.js';
+import { SweepController } from '../sweep/controller.js';
+import { sweepHandlers } from '../sweep/handlers.js';
 import { Uploads } from '../import/uploads.js';
 import { loadCatalog, type AlgoCatalog } from './catalog.js';
 import { mapStoreError } from './errors.js';
@@ -123,6 +125,9 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
   });
   const catalog = options.catalog ?? (await loadCatalog());
+  // Sweeps (core/sweep): queued through the manager; one left running by a process that is gone is marked stopped.
+  const sweeps = new SweepController({ store, manager, catalog, ownerKind: 'app' });
+  await sweeps.reconcile();
   const headCache = new QueryCache<{ keys: string[]; offset: number; firstWallTime: number | null; points: number }>();
   const seriesCache = new QueryCache<{ series: MetricSeries; points: number }>();
   const version = await appVersion();
@@ -308,6 +313,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       return systemInfo();
     },
     'system:info': async () => systemInfo(),
+    ...sweepHandlers(sweeps, store),
     'import:upload': async (req) => importing(() => uploads.receive(req)),
     'import:commit': async ({ uploadId, name }) => {
       const { runs, parsed } = await importing(() => uploads.commit(store, uploadId, name));
@@ -381,7 +387,9 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       closed = true;
       probeAbort.abort();
       await rollouts.close();
+      sweeps.beginClose();
       await manager.close();
+      await sweeps.close();
       await store.close();
     },
   };

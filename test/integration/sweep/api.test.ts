@@ -1,0 +1,133 @@
+/**
+ * Sweeps over the contract (sweeps:start/list/get/stop), with real training processes of the runner's fake worker
+ * (test/unit/runner/fixtures/fake-worker.ts: real metrics, checkpoints and stop handling, training-speed independent).
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunInfo } from '../../../core/api/contract.js';
+import type { SweepDetail, SweepInfo } from '../../../core/api/sweeps.js';
+import type { AppBackend } from '../../../core/runner/service.js';
+import { RunStore } from '../../../core/store/index.js';
+import { call, EventLog, openFake, tempHome } from '../../unit/runner/helpers.js';
+import { until } from '../folder/cli.js';
+
+let backend: AppBackend;
+let home: string;
+let cleanup: () => void;
+beforeEach(async () => {
+  const t = tempHome();
+  home = t.home;
+  cleanup = t.cleanup;
+  backend = await openFake(home, { maxConcurrent: 1 });
+});
+afterEach(async () => {
+  await backend.close();
+  cleanup();
+});
+
+const grid = (totalSteps: number, tickMs: number[]) => ({
+  algo: 'fake',
+  env: 'CartPole-v1',
+  totalSteps,
+  method: 'grid',
+  parameters: { tickMs: { values: tickMs }, stepsPerTick: { values: [10] } },
+  seeds: [1, 2],
+});
+
+async function invokeError(channel: string, payload: unknown) {
+  const r = await backend.invoke(channel, payload);
+  if (r.ok) throw new Error(`${channel} succeeded`);
+  return r.error;
+}
+
+describe('sweeps over the API', () => {
+  it('queues the runs under Runs at once, finishes, and reports results per configuration', async () => {
+    const log = new EventLog(backend);
+    const started = await call<SweepInfo>(backend, 'sweeps:start', { spec: grid(60, [2, 3]) });
+    expect(started).toMatchObject({ status: 'running', method: 'grid', parameters: ['tickMs', 'stepsPerTick'], seeds: [1, 2], points: 2, plannedRuns: 4 });
+    const finished = await until('the sweep to finish', async () => {
+      const s = await call<SweepDetail>(backend, 'sweeps:get', { id: started.id });
+      return s.status === 'finished' ? s : null;
+    });
+    expect(finished.runCounts).toEqual({ finished: 4 });
+    expect(finished.results.map((p) => [p.params, p.n, p.mean])).toEqual([
+      [{ tickMs: 2, stepsPerTick: 10 }, 2, 6],
+      [{ tickMs: 3, stepsPerTick: 10 }, 2, 6],
+    ]);
+    expect(finished.metrics).toEqual(['rollout/episodeReturn', 'train/loss']);
+    const loss = await call<SweepDetail>(backend, 'sweeps:get', { id: started.id, metric: 'train/loss' });
+    expect(loss.resultMetric).toBe('train/loss');
+    expect(loss.results[0]!.mean).toBeCloseTo(1 / 60, 10);
+    // One at once: never two sweep runs running together.
+    let running = 0;
+    let most = 0;
+    const state = new Map<string, string>();
+    for (const e of log.events) {
+      if (e.event !== 'run:status') continue;
+      const before = state.get(e.payload.id);
+      state.set(e.payload.id, e.payload.status);
+      if (e.payload.status === 'running' && before !== 'running') running++;
+      if (before === 'running' && e.payload.status !== 'running' && e.payload.status !== 'stopping') running--;
+      most = Math.max(most, running);
+    }
+    expect(most).toBe(1);
+    const runs = await call<RunInfo[]>(backend, 'runs:list');
+    expect(runs.filter((r) => r.tags.includes(`sweep:${started.id}`))).toHaveLength(4);
+    expect((await call<SweepInfo[]>(backend, 'sweeps:list')).map((s) => s.id)).toEqual([started.id]);
+  });
+
+  it('stops as a whole: queued runs never start, the running one stops', async () => {
+    const started = await call<SweepInfo>(backend, 'sweeps:start', { spec: grid(1_000_000, [20, 30]) });
+    await until('every run to be made and one to train', async () => {
+      const { runCounts } = await call<SweepDetail>(backend, 'sweeps:get', { id: started.id });
+      return runCounts.running === 1 && runCounts.queued === 3;
+    });
+    const stopping = await call<SweepInfo>(backend, 'sweeps:stop', { id: started.id });
+    expect(['stopping', 'stopped']).toContain(stopping.status);
+    const stopped = await until('the sweep to stop', async () => {
+      const s = await call<SweepDetail>(backend, 'sweeps:get', { id: started.id });
+      return s.status === 'stopped' ? s : null;
+    });
+    expect(stopped.runCounts).toEqual({ stopped: 4 });
+    const runs = (await call<RunInfo[]>(backend, 'runs:list')).filter((r) => r.tags.includes(`sweep:${started.id}`));
+    expect(runs.filter((r) => r.startedAt !== null)).toHaveLength(1);
+    expect(runs.filter((r) => r.startedAt === null).every((r) => r.step === 0)).toBe(true);
+    expect((await invokeError('sweeps:stop', { id: started.id })).message).toMatch(/already stopped/);
+  });
+
+  it('refuses a bad spec with an issue naming the key, and unknown sweeps', async () => {
+    const bad = await invokeError('sweeps:start', { spec: { ...grid(60, [2]), parameters: { tickMz: { values: [1] } } } });
+    expect(bad.code).toBe('invalid_request');
+    expect(bad.message).toMatch(/spec\.parameters\.tickMz: "tickMz" is not a config field of fake/);
+    expect(bad.issues?.[0]?.path).toBe('spec.parameters.tickMz');
+    const value = await invokeError('sweeps:start', { spec: grid(60, [2, 5000]) });
+    expect(value.message).toMatch(/spec\.parameters\.tickMs: must be ≤ 1000, got 5000 \(configuration 1: tickMs=5000, stepsPerTick=10\)/);
+    expect((await invokeError('sweeps:start', { spec: 'grid' })).code).toBe('invalid_request');
+    expect((await invokeError('sweeps:get', { id: 'nope' })).code).toBe('not_found');
+    expect(await call<SweepInfo[]>(backend, 'sweeps:list')).toEqual([]);
+    expect(await call<RunInfo[]>(backend, 'runs:list')).toEqual([]);
+  });
+
+  it("lists another process's sweep, and marks one whose owner is gone stopped when asked to stop it", async () => {
+    const other = await RunStore.open(home);
+    const t = new Date().toISOString();
+    await other.saveSweep({
+      id: 'cli-sweep',
+      name: 'from the CLI',
+      spec: { algo: 'fake', env: 'CartPole-v1', method: 'grid', parameters: { tickMs: { values: [1] } }, seeds: [1] },
+      status: 'running',
+      points: [{ index: 0, params: { tickMs: 1 } }],
+      runs: [],
+      plannedRuns: 1,
+      createdAt: t,
+      updatedAt: t,
+      endedAt: null,
+      owner: { pid: 2 ** 22 + 12345, startTime: null, host: (await import('node:os')).hostname(), kind: 'cli' },
+      error: null,
+    });
+    await other.close();
+    await backend.manager.pollFolder();
+    expect((await call<SweepInfo[]>(backend, 'sweeps:list')).map((s) => [s.id, s.status])).toEqual([['cli-sweep', 'running']]);
+    const stopped = await call<SweepInfo>(backend, 'sweeps:stop', { id: 'cli-sweep' });
+    expect(stopped).toMatchObject({ status: 'stopped', error: expect.stringMatching(/policylab sweep command \(pid \d+\) exited before the sweep ended/) });
+  });
+});
