@@ -14,7 +14,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ddppoConfigSchema } from '../algos/ddppo/config.js';
 import { runDdppoWorker } from '../algos/ddppo/ddppo.js';
-import { DEFAULT_TIMEOUT_MS, RedisCollective, RedisCollectiveAborted, redactUrl } from '../collective/redis.js';
+import { DEFAULT_JOIN_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, RedisCollective, RedisCollectiveAborted, redactUrl } from '../collective/redis.js';
 import { ENV_IDS } from '../envs/index.js';
 import { UsageError } from './config-flags.js';
 import { parseInteger } from './train.js';
@@ -24,6 +24,7 @@ export interface DdppoWorkerCliOptions {
   runKey?: string;
   rank?: string;
   timeoutMs?: string;
+  joinTimeoutMs?: string;
 }
 
 export interface WorkerArgs {
@@ -31,6 +32,7 @@ export interface WorkerArgs {
   runKey: string;
   rank: number;
   timeoutMs: number;
+  joinTimeoutMs: number;
 }
 
 /** The spec rank 0 publishes, validated here: it comes over the network. */
@@ -57,14 +59,15 @@ export function resolveWorkerArgs(opts: DdppoWorkerCliOptions, env: NodeJS.Proce
   else throw new UsageError('--rank is required (or set RANK, or run as a Kubernetes Indexed Job: rank = JOB_COMPLETION_INDEX + 1)');
   if (rank === 0) throw new UsageError('rank 0 is the training run itself (policylab train --algo ddppo --transport redis); workers are ranks 1 … N − 1');
   const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : parseInteger('--timeout-ms', opts.timeoutMs, 100, 24 * 3600 * 1000);
-  return { url, runKey, rank, timeoutMs };
+  const joinTimeoutMs = opts.joinTimeoutMs === undefined ? Math.max(timeoutMs, DEFAULT_JOIN_TIMEOUT_MS) : parseInteger('--join-timeout-ms', opts.joinTimeoutMs, 100, 7 * 24 * 3600 * 1000);
+  return { url, runKey, rank, timeoutMs, joinTimeoutMs };
 }
 
 /** Runs the worker; resolves to the exit code. Usage errors throw UsageError (exit 2). */
 export async function ddppoWorkerCommand(opts: DdppoWorkerCliOptions): Promise<number> {
   const args = resolveWorkerArgs(opts);
   const where = redactUrl(args.url);
-  const coll = await RedisCollective.connect({ url: args.url, runKey: args.runKey, rank: args.rank, timeoutMs: args.timeoutMs });
+  const coll = await RedisCollective.connect({ url: args.url, runKey: args.runKey, rank: args.rank, timeoutMs: args.timeoutMs, joinTimeoutMs: args.joinTimeoutMs });
   let terminated: string | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     // A deleted pod or Ctrl-C: tell the others why this rank is leaving, then go (the run cannot go on without it).

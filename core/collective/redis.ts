@@ -36,9 +36,15 @@ export interface RedisConnectOptions {
   worldSize?: number;
   /** Bound on connecting, on each wait for the other ranks, and on each Redis command (default 60 s). */
   timeoutMs?: number;
+  /**
+   * Bound on waiting for ranks that have not joined yet: rank 0's spec (fetchSpec) and, in a collective operation,
+   * ranks that never claimed their rank (pods being scheduled, images pulled). Default max(timeoutMs, 5 min).
+   */
+  joinTimeoutMs?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_JOIN_TIMEOUT_MS = 5 * 60_000;
 /** How long a BLPOP blocks before the waiting rank looks at the abort key, the leases and its deadline. */
 const WAIT_SLICE_S = 0.25;
 const POLL_MS = 100;
@@ -73,6 +79,7 @@ export class RedisCollective implements Collective {
   readonly #url: string;
   readonly #runKey: string;
   readonly #timeoutMs: number;
+  readonly #joinTimeoutMs: number;
   /** Lease of a rank's claim (and rank 0's session): refreshed every third of it. */
   readonly #leaseMs: number;
   /** TTL of every data key: long enough for the slowest reader, short enough that a dead run's keys disappear. */
@@ -89,13 +96,14 @@ export class RedisCollective implements Collective {
   #broken: string | null = null;
   #closed = false;
 
-  private constructor(client: Redis, blocking: Redis, o: Required<Pick<RedisConnectOptions, 'url' | 'runKey' | 'rank' | 'timeoutMs'>> & { worldSize: number | null }) {
+  private constructor(client: Redis, blocking: Redis, o: Required<Omit<RedisConnectOptions, 'worldSize'>> & { worldSize: number | null }) {
     this.#client = client;
     this.#blocking = blocking;
     this.rank = o.rank;
     this.#url = redactUrl(o.url);
     this.#runKey = o.runKey;
     this.#timeoutMs = o.timeoutMs;
+    this.#joinTimeoutMs = o.joinTimeoutMs;
     this.#worldSize = o.worldSize;
     this.#leaseMs = Math.max(1000, Math.min(Math.floor(o.timeoutMs / 2), 15_000));
     this.#ttlMs = Math.max(10 * 60_000, 10 * o.timeoutMs);
@@ -120,6 +128,8 @@ export class RedisCollective implements Collective {
     if (typeof runKey !== 'string' || !RUN_KEY.test(runKey)) throw new Error(`runKey must be 1–200 characters of letters, digits, _ . - :, got ${JSON.stringify(runKey)}`);
     if (!Number.isInteger(rank) || rank < 0) throw new Error(`rank must be a non-negative integer, got ${rank}`);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 100) throw new Error(`timeoutMs must be an integer ≥ 100, got ${timeoutMs}`);
+    const joinTimeoutMs = opts.joinTimeoutMs ?? Math.max(timeoutMs, DEFAULT_JOIN_TIMEOUT_MS);
+    if (!Number.isInteger(joinTimeoutMs) || joinTimeoutMs < 100) throw new Error(`joinTimeoutMs must be an integer ≥ 100, got ${joinTimeoutMs}`);
     const worldSize = opts.worldSize ?? null;
     if (worldSize !== null && (!Number.isInteger(worldSize) || worldSize < 1)) throw new Error(`worldSize must be a positive integer, got ${worldSize}`);
     if (rank === 0 && worldSize === null) throw new Error('rank 0 must be given worldSize (it publishes it to the other ranks)');
@@ -150,7 +160,7 @@ export class RedisCollective implements Collective {
         await blocking.connect();
         client.off('error', quiet);
         blocking.off('error', quiet);
-        const coll = new RedisCollective(client, blocking, { url, runKey, rank, timeoutMs, worldSize });
+        const coll = new RedisCollective(client, blocking, { url, runKey, rank, timeoutMs, joinTimeoutMs, worldSize });
         if (rank === 0) await coll.#openSession();
         return coll;
       } catch (e) {
@@ -232,11 +242,11 @@ export class RedisCollective implements Collective {
     await this.#run('publishSpec', () => this.#client.multi().set(this.#key('spec'), text, 'PX', this.#ttlMs).set(this.#key('world_size'), String(this.worldSize), 'PX', this.#ttlMs).exec());
   }
 
-  /** Other ranks: waits (at most timeoutMs) for rank 0's session and spec, joins the session and returns the spec. */
+  /** Other ranks: waits (at most joinTimeoutMs) for rank 0's session and spec, joins the session and returns the spec. */
   async fetchSpec(): Promise<unknown> {
     if (this.rank === 0) throw new Error('DD-PPO rank 0: rank 0 publishes the spec; it does not fetch it');
     if (this.#session !== null) throw new Error(`DD-PPO rank ${this.rank}: fetchSpec() was already called`);
-    const deadline = Date.now() + this.#timeoutMs;
+    const deadline = Date.now() + this.#joinTimeoutMs;
     let text: string | null = null;
     let sizeText: string | null = null;
     let session: string | null = null;
@@ -246,7 +256,7 @@ export class RedisCollective implements Collective {
       if (text !== null) break;
       if (Date.now() > deadline) {
         throw new Error(
-          `DD-PPO rank ${this.rank}: no run ${JSON.stringify(this.#runKey)} was published on Redis at ${this.#url} within ${this.#timeoutMs} ms (${session === null ? 'no rank 0 is running' : 'rank 0 started but published no spec'}); start the training with --transport redis and the same run key`,
+          `DD-PPO rank ${this.rank}: no run ${JSON.stringify(this.#runKey)} was published on Redis at ${this.#url} within ${this.#joinTimeoutMs} ms (${session === null ? 'no rank 0 is running' : 'rank 0 started but published no spec'}); start the training with --transport redis and the same run key`,
         );
       }
       await sleep(POLL_MS);
@@ -373,7 +383,7 @@ export class RedisCollective implements Collective {
   }
 
   async #waitForGo(op: number): Promise<void> {
-    const deadline = Date.now() + this.#timeoutMs;
+    const started = Date.now();
     for (;;) {
       const got = await this.#blocking.blpop(this.#key('go', op), WAIT_SLICE_S);
       if (got !== null) return;
@@ -394,10 +404,12 @@ export class RedisCollective implements Collective {
         const gone = alive.filter(([, e]) => e === 0).map(([r]) => r);
         if (gone.length) throw new Error(`rank(s) ${gone.join(', ')} stopped (their lease on Redis lapsed: the process died or lost its connection)`);
       }
-      if (Date.now() > deadline) {
-        const missing = Array.from({ length: this.worldSize }, (_, r) => r).filter((r) => !joined.includes(String(r)));
+      // Ranks that have not joined yet get the join timeout; once all have, a wait is bounded by timeoutMs.
+      const missing = Array.from({ length: this.worldSize }, (_, r) => r).filter((r) => !joined.includes(String(r)));
+      const limit = missing.length ? this.#joinTimeoutMs : this.#timeoutMs;
+      if (Date.now() - started > limit) {
         throw new Error(
-          `timed out after ${this.#timeoutMs} ms waiting for the other ranks (${Number(arrivedText ?? 0)} of ${this.worldSize} arrived${missing.length ? `; never joined: rank(s) ${missing.join(', ')}` : ''})`,
+          `timed out after ${limit} ms waiting for the other ranks (${Number(arrivedText ?? 0)} of ${this.worldSize} arrived${missing.length ? `; never joined: rank(s) ${missing.join(', ')}` : ''})`,
         );
       }
     }

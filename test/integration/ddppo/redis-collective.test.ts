@@ -132,7 +132,7 @@ describe.skipIf(skip)('RedisCollective in one process', () => {
   const url = server?.url ?? '';
   const opened: RedisCollective[] = [];
   afterAll(async () => Promise.all(opened.map((c) => c.close())));
-  const connect = async (o: { runKey: string; rank: number; worldSize?: number; timeoutMs?: number }): Promise<RedisCollective> => {
+  const connect = async (o: { runKey: string; rank: number; worldSize?: number; timeoutMs?: number; joinTimeoutMs?: number }): Promise<RedisCollective> => {
     const c = await RedisCollective.connect({ url, timeoutMs: 5000, ...o });
     opened.push(c);
     return c;
@@ -187,9 +187,9 @@ describe.skipIf(skip)('RedisCollective in one process', () => {
   });
 
   it('waits are bounded: no rank 0, a rank that never joins, and no Redis at all each end in an error naming rank, operation and URL', async () => {
-    const lone = await connect({ runKey: newKey(), rank: 1, timeoutMs: 300 });
+    const lone = await connect({ runKey: newKey(), rank: 1, timeoutMs: 300, joinTimeoutMs: 300 });
     await expect(lone.fetchSpec()).rejects.toThrow(/^DD-PPO rank 1: no run "test-\d+-\d+" was published on Redis at redis:\/\/127\.0\.0\.1:\d+ within 300 ms \(no rank 0 is running\)/);
-    const r0 = await connect({ runKey: newKey(), rank: 0, worldSize: 2, timeoutMs: 600 });
+    const r0 = await connect({ runKey: newKey(), rank: 0, worldSize: 2, timeoutMs: 600, joinTimeoutMs: 600 });
     await r0.publishSpec({});
     await expect(r0.barrier()).rejects.toThrow(
       /^DD-PPO rank 0: barrier \(operation 0\) on Redis at redis:\/\/127\.0\.0\.1:\d+ failed: timed out after 600 ms waiting for the other ranks \(1 of 2 arrived; never joined: rank\(s\) 1\)/,
@@ -198,6 +198,19 @@ describe.skipIf(skip)('RedisCollective in one process', () => {
     await expect(RedisCollective.connect({ url: 'redis://:pw@127.0.0.1:1', runKey: 'k', rank: 3, timeoutMs: 300 })).rejects.toThrow(
       /^DD-PPO rank 3: cannot connect to Redis at redis:\/\/\*\*\*@127\.0\.0\.1:1 within 300 ms: .*ECONNREFUSED/,
     );
+  });
+
+  it('a rank that joins late is waited for up to joinTimeoutMs, longer than timeoutMs', async () => {
+    const runKey = newKey();
+    const r0 = await connect({ runKey, rank: 0, worldSize: 2, timeoutMs: 300, joinTimeoutMs: 60_000 });
+    await r0.publishSpec({ late: true });
+    const first = r0.allReduceMean(Float32Array.of(2, 4));
+    await new Promise((r) => setTimeout(r, 900)); // three timeouts' worth: rank 0 is still waiting for rank 1 to join
+    const r1 = await connect({ runKey, rank: 1, timeoutMs: 300 });
+    expect(await r1.fetchSpec()).toEqual({ late: true });
+    const y = Float32Array.of(4, 8);
+    await Promise.all([first, r1.allReduceMean(y)]);
+    expect([...y]).toEqual([3, 6]);
   });
 
   it("a failure one rank reports stops the ranks waiting on it with that rank's message", async () => {

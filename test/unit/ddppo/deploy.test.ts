@@ -116,7 +116,7 @@ describe('deploy/docker-compose.yml', () => {
       expect(s.environment.POLICYLAB_RUN_KEY).toMatch(/^\$\{POLICYLAB_RUN_KEY:\?.+\}$/);
       // With compose's defaults filled in, the CLI takes this service's rank.
       const args = resolveWorkerArgs({}, { RANK: String(s.environment.RANK), POLICYLAB_REDIS_URL: 'redis://redis:6379', POLICYLAB_RUN_KEY: 'run-abc' });
-      expect(args).toEqual({ url: 'redis://redis:6379', runKey: 'run-abc', rank: Number(s.environment.RANK), timeoutMs: 60_000 });
+      expect(args).toEqual({ url: 'redis://redis:6379', runKey: 'run-abc', rank: Number(s.environment.RANK), timeoutMs: 60_000, joinTimeoutMs: 300_000 });
     }
     expect(existsSync(join(root, 'deploy/Dockerfile'))).toBe(true);
   });
@@ -125,7 +125,7 @@ describe('deploy/docker-compose.yml', () => {
 describe('ddppo-worker flags', () => {
   const env = { POLICYLAB_REDIS_URL: 'redis://h:6379', POLICYLAB_RUN_KEY: 'k' };
   it('flags win over the environment; RANK over JOB_COMPLETION_INDEX', () => {
-    expect(resolveWorkerArgs({ rank: '2', redisUrl: 'redis://x:1', runKey: 'r', timeoutMs: '500' }, { ...env, RANK: '3' })).toEqual({ url: 'redis://x:1', runKey: 'r', rank: 2, timeoutMs: 500 });
+    expect(resolveWorkerArgs({ rank: '2', redisUrl: 'redis://x:1', runKey: 'r', timeoutMs: '500', joinTimeoutMs: '900' }, { ...env, RANK: '3' })).toEqual({ url: 'redis://x:1', runKey: 'r', rank: 2, timeoutMs: 500, joinTimeoutMs: 900 });
     expect(resolveWorkerArgs({}, { ...env, RANK: '3', JOB_COMPLETION_INDEX: '0' }).rank).toBe(3);
   });
   it('refuses what is missing or malformed, naming the flag or variable', () => {
@@ -138,5 +138,6 @@ describe('ddppo-worker flags', () => {
     expect(() => resolveWorkerArgs({}, { ...env, RANK: '1.5' })).toThrow('RANK must be a decimal integer');
     expect(() => resolveWorkerArgs({}, { ...env, JOB_COMPLETION_INDEX: '-1' })).toThrow('JOB_COMPLETION_INDEX must be ≥ 0, got -1');
     expect(() => resolveWorkerArgs({ rank: '1', timeoutMs: '10' }, env)).toThrow('--timeout-ms must be ≥ 100, got 10');
+    expect(() => resolveWorkerArgs({ rank: '1', joinTimeoutMs: '5s' }, env)).toThrow('--join-timeout-ms must be a decimal integer');
   });
 });
