@@ -7,9 +7,11 @@
  */
 import type { RequestIn, RequestOut } from './schemas.js';
 import type { SweepDetail, SweepInfo } from './sweeps.js';
+import type { DatasetResponses } from './datasets.js';
 
 export type { RequestIn, RequestOut } from './schemas.js';
 export type { SweepDetail, SweepInfo, SweepParamValue, SweepPointResult, SweepRunResult, SweepStatus } from './sweeps.js';
+export type * from './datasets.js';
 
 /** Every invoke channel (request → response). Request schemas: schemas.ts; response types: InvokeResponses. */
 export const INVOKE_CHANNELS = [
@@ -38,6 +40,19 @@ export const INVOKE_CHANNELS = [
   'sweeps:get',
   'sweeps:start',
   'sweeps:stop',
+  'datasets:list',
+  'datasets:get',
+  'datasets:create',
+  'datasets:delete',
+  'datasets:label',
+  'datasets:unlabel',
+  'datasets:fixRow',
+  'datasets:deleteRow',
+  'datasets:restoreRow',
+  'datasets:import',
+  'datasets:export',
+  'datasets:generate',
+  'datasets:oracle',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
@@ -347,8 +362,8 @@ export interface RunIntegrityInfo {
   problems: boolean;
 }
 
-/** Response type per invoke channel. */
-export interface InvokeResponses {
+/** Response type per invoke channel (datasets:*: core/api/datasets.ts). */
+export interface InvokeResponses extends DatasetResponses {
   'runs:list': RunInfo[];
   'runs:get': RunInfo;
   'runs:start': RunInfo[];

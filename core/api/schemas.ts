@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { InvokeChannel } from './contract.js';
+import { datasetRequestSchemas } from './datasets.js';
 
 /** Limits shared by the schemas and the structural pre-check in validate.ts. */
 export const LIMITS = {
@@ -166,6 +167,7 @@ export const requestSchemas = {
   'sweeps:start': z.strictObject({ spec: z.record(z.string().min(1).max(LIMITS.keyLength), JsonValue) }),
   /** Stops a sweep as a whole: queued runs never start, running runs checkpoint and stop. */
   'sweeps:stop': ById,
+  ...datasetRequestSchemas,
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** What a caller may send (defaults optional). */

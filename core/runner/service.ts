@@ -35,6 +35,7 @@ import {
   summarizeIntegrity,
 } from '../store/index.js';
 import { ImportError } from '../import/errors.js';
+import { datasetHandlers } from '../store/datasets-service.js';
 import { SweepController } from '../sweep/controller.js';
 import { sweepHandlers } from '../sweep/handlers.js';
 import { Uploads } from '../import/uploads.js';
@@ -314,6 +315,8 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
     'system:info': async () => systemInfo(),
     ...sweepHandlers(sweeps, store),
+    // Preference datasets; pair generation runs in a worker process like training does.
+    ...datasetHandlers(store, { spawn }),
     'import:upload': async (req) => importing(() => uploads.receive(req)),
     'import:commit': async ({ uploadId, name }) => {
       const { runs, parsed } = await importing(() => uploads.commit(store, uploadId, name));

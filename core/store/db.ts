@@ -48,9 +48,10 @@ import {
   SweepRecordSchema,
 } from './schema.js';
 import { SWEEPS_DIR, writeSweepFile } from './sweeps.js';
+import { rebuildDatasetIndex } from './datasets.js';
 
 export interface OpenOptions {
-  /** Rebuilds the datasets index from datasets/ when db.json has to be rebuilt (datasets issue). */
+  /** Rebuilds the datasets index when db.json has to be rebuilt (default: from datasets/<id>.json, datasets.ts). */
   rebuildDatasets?: RebuildDatasets;
   /** Mark runs whose owner process is gone as crashed/stopped at open (default true). */
   reconcile?: boolean;
@@ -187,8 +188,8 @@ export class RunStore {
     const dbPath = join(home, DB_FILE);
     // Loading may move a corrupt db.json aside and rebuild it: one process at a time.
     const store = await withFileLock(dbPath, async () => {
-      const loaded = await loadIndex(home, options.rebuildDatasets);
-      const s = new RunStore(home, loaded, options.rebuildDatasets);
+      const loaded = await loadIndex(home, options.rebuildDatasets ?? rebuildDatasetIndex);
+      const s = new RunStore(home, loaded, options.rebuildDatasets ?? rebuildDatasetIndex);
       if (loaded.dirty) {
         // Rebuilt or adopted runs already have run.json; migrated ones need theirs rewritten.
         if (loaded.migration) {
