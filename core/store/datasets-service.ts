@@ -4,12 +4,10 @@
  * (core/tasks/pair-worker.ts), so sampling never blocks the app's event loop or its window.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiFailure, type Handlers } from '../api/contract.js';
 import type { DatasetChannel, DatasetDetail, DatasetRowInfo } from '../api/datasets.js';
-import { LM_FORMAT } from '../lm/files.js';
 import { forkWorker, type SpawnWorker } from '../runner/spawn.js';
 import { labelPendingWithOracle } from '../tasks/labeller.js';
 import { readPromptSet } from '../tasks/resources.js';
@@ -66,24 +64,13 @@ function matches(row: PreferenceRow, q: { search?: string; label?: string; sourc
   return true;
 }
 
-/** The saved LM inside a run's checkpoint (the first of its model folders in core/lm's format). */
-async function lmInCheckpoint(store: RunStore, runId: string, step: number): Promise<string> {
+/** The model folders of a run's checkpoint (the worker loads the first one in core/lm's format). */
+async function checkpointModelDirs(store: RunStore, runId: string, step: number): Promise<string[]> {
   const ckpts = await listCheckpoints(store.runDir(runId));
   const c = ckpts.find((x) => x.step === step);
   if (!c) throw new ApiFailure('not_found', `run ${runId} has no checkpoint at step ${step} (have: ${ckpts.map((x) => x.step).join(', ') || 'none'})`);
-  for (const name of c.models) {
-    const dir = join(c.dir, name);
-    const text = await readFile(join(dir, 'model.json'), 'utf8').catch(() => 'null');
-    const format = (() => {
-      try {
-        return (JSON.parse(text) as { format?: unknown } | null)?.format;
-      } catch {
-        return undefined;
-      }
-    })();
-    if (format === LM_FORMAT) return dir;
-  }
-  throw new ApiFailure('invalid_request', `run ${runId}'s checkpoint at step ${step} holds no language model (models: ${c.models.join(', ') || 'none'})`);
+  if (c.models.length === 0) throw new ApiFailure('invalid_request', `run ${runId}'s checkpoint at step ${step} holds no model`);
+  return c.models.map((name) => join(c.dir, name));
 }
 
 /** Runs one pair job in a worker process; resolves with its pairs. */
@@ -199,8 +186,8 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
         if (req.model.kind === 'generator') source = { kind: 'generator' };
         else if (req.model.kind === 'lm') {
           if (!isAbsolute(req.model.dir)) throw new ApiFailure('invalid_request', `datasets:generate: model.dir must be an absolute path, got ${JSON.stringify(req.model.dir)}`);
-          source = { kind: 'lm', dir: req.model.dir, runId: null, step: null };
-        } else source = { kind: 'lm', dir: await lmInCheckpoint(store, req.model.runId, req.model.step), runId: req.model.runId, step: req.model.step };
+          source = { kind: 'lm', dirs: [req.model.dir], runId: null, step: null };
+        } else source = { kind: 'lm', dirs: await checkpointModelDirs(store, req.model.runId, req.model.step), runId: req.model.runId, step: req.model.step };
         const job: PairJob = {
           source,
           task: req.task,

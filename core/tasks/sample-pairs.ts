@@ -15,7 +15,21 @@ import { getTask, type TaskId } from './index.js';
 import { generatorResponse } from './pairs.js';
 import type { TaskPrompt } from './resources.js';
 
-export type PairSource = { kind: 'lm'; dir: string; runId: string | null; step: number | null } | { kind: 'generator' };
+/** `dirs`: candidate model folders (a checkpoint's models); the first that is a PolicyLab LM is used. */
+export type PairSource = { kind: 'lm'; dirs: string[]; runId: string | null; step: number | null } | { kind: 'generator' };
+
+async function loadFirstLm(dirs: readonly string[]): Promise<Awaited<ReturnType<typeof loadLm>>> {
+  const sum = await checksummer();
+  const problems: string[] = [];
+  for (const dir of dirs) {
+    try {
+      return await loadLm(dir, sum);
+    } catch (e) {
+      problems.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  throw new Error(`no language model could be loaded: ${problems.join('; ') || 'no model folders'}`);
+}
 
 export interface PairJob {
   source: PairSource;
@@ -56,7 +70,7 @@ export async function samplePairs(job: PairJob, onProgress: (done: number, total
     onProgress(job.prompts.length, job.prompts.length);
     return out;
   }
-  const { engine, tokenizer } = await loadLm(job.source.dir, await checksummer());
+  const { engine, tokenizer } = await loadFirstLm(job.source.dirs);
   const { bos, sep, eos } = tokenizer.ids;
   const maxPrompt = Math.max(1, engine.config.ctx - 1);
   const decode = (ids: number[]): string => tokenizer.decodeLossy(ids[ids.length - 1] === eos ? ids.slice(0, -1) : ids);

@@ -35,13 +35,15 @@ interface SentimentAnalyzer {
 }
 
 // `sentiment` is CommonJS without types; its one method used here is typed above.
-const Sentiment = createRequire(import.meta.url)('sentiment') as new () => SentimentAnalyzer;
 let analyzer: SentimentAnalyzer | null = null;
 
 /** The AFINN-165 score of `text` (the `sentiment` package's `score`: word scores summed, negations flipped). */
 export function sentimentScore(text: string): number {
   if (typeof text !== 'string') throw new TypeError(`sentimentScore: text must be a string, got ${typeof text}`);
-  analyzer ??= new Sentiment();
+  if (!analyzer) {
+    const Sentiment = createRequire(import.meta.url)('sentiment') as new () => SentimentAnalyzer;
+    analyzer = new Sentiment();
+  }
   return analyzer.analyze(text).score;
 }
 
