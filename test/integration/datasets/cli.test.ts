@@ -30,8 +30,8 @@ describe('policylab datasets', () => {
     const imported = cli(home, ['import', out, '--name', 'copy']);
     expect(imported.stdout, imported.stderr).toMatch(/imported 40 rows \(trl-standard\)/);
     const list = cli(home, ['list']);
-    expect(list.stdout).toMatch(/"arith"  40 rows \(A \d+ · B \d+ · tie 0 · skip 0\), 0 pending · sources: oracle 40 · oracle \(synthetic\) arithmetic β=4/);
-    expect(list.stdout).toMatch(/"copy"  40 rows .* sources: import 40/);
+    expect(list.stdout).toMatch(/"arith" {2}40 rows \(A \d+ · B \d+ · tie 0 · skip 0\), 0 pending · sources: oracle 40 · oracle \(synthetic\) arithmetic β=4/);
+    expect(list.stdout).toMatch(/"copy" {2}40 rows .* sources: import 40/);
     expect(cli(home, ['delete', id]).stdout).toMatch(/kept at .*datasets\/\.deleted\//);
     expect(cli(home, ['list']).stdout).not.toMatch(/"arith"/);
   });
