@@ -53,6 +53,7 @@ export const INVOKE_CHANNELS = [
   'datasets:export',
   'datasets:generate',
   'datasets:oracle',
+  'datasets:requeue',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 

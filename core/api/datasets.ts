@@ -196,6 +196,8 @@ export const datasetRequestSchemas = {
     maxNewTokens: z.number().int().min(1).max(1024).default(48),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   }),
+  /** Queues copies of a labeller's rows (A/B order re-drawn) for a second labeller, to measure agreement (κ). */
+  'datasets:requeue': z.strictObject({ id: DatasetId, labeller: Labeller, limit: z.number().int().min(1).max(10_000).default(50) }),
   /** Labels every pending pair with the task's oracle (synthetic rows): P(A≻B) = σ(β(r*(A) − r*(B))). */
   'datasets:oracle': z.strictObject({
     id: DatasetId,
@@ -221,6 +223,7 @@ export interface DatasetResponses {
   'datasets:export': DatasetExportInfo;
   'datasets:generate': DatasetGenerateInfo;
   'datasets:oracle': DatasetOracleInfo;
+  'datasets:requeue': { queued: number };
 }
 
 export interface KappaResult {

@@ -200,6 +200,7 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
         const pending = await ds.addPending(req.id, pairs);
         return { added: pairs.length, pending, seconds: (performance.now() - t0) / 1000 };
       }),
+    'datasets:requeue': ({ id, labeller, limit }) => mapped(async () => ({ queued: await ds.requeueForSecondLabeller(id, labeller, limit) })),
     'datasets:oracle': ({ id, task, beta, seed }) =>
       mapped(async () => {
         try {

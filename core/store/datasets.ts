@@ -402,6 +402,33 @@ export class DatasetStore {
     });
   }
 
+  /**
+   * Queues copies of `labeller`'s rows for a second labeller (ids `<row id>.2`, A/B order re-drawn and recorded), so
+   * Cohen's κ can be measured on the overlap. Rows already requeued are skipped. Returns how many were queued.
+   */
+  async requeueForSecondLabeller(id: string, labeller: string, limit: number): Promise<number> {
+    if (!Number.isInteger(limit) || limit < 1) throw invalid(`limit must be a positive integer, got ${limit}`);
+    return this.change(id, (d) => {
+      const taken = new Set<string>([...d.rows.map((r) => r.id), ...d.pending.map((p) => p.id)]);
+      const picked = d.rows.filter((r) => r.source === 'human' && r.labeller === labeller && !r.id.endsWith('.2') && !taken.has(`${r.id}.2`)).slice(0, limit);
+      picked.forEach((r, i) => {
+        // Knuth's multiplicative hash of the position: a fixed, recorded coin per pair.
+        const swap = ((Math.imul(i + 1, 2654435761) >>> 0) & 1) === 1;
+        d.pending.push({
+          id: `${r.id}.2`,
+          prompt: r.prompt,
+          responseA: swap ? r.responseB : r.responseA,
+          responseB: swap ? r.responseA : r.responseB,
+          modelRunId: r.modelRunId,
+          checkpointStep: r.checkpointStep,
+          samplingParams: r.samplingParams ? { ...r.samplingParams, swapped: r.samplingParams.swapped !== swap } : null,
+          seed: r.seed,
+        });
+      });
+      return picked.length;
+    });
+  }
+
   /** Adds complete rows (import, oracle labeller): all or nothing, ids unique across the dataset. */
   async addRows(id: string, rows: PreferenceRow[], oracle?: OracleInfo): Promise<number> {
     const checked = rows.map((r, i) => validRow(r, `rows[${i}]`));
