@@ -1,0 +1,144 @@
+/**
+ * Curation end to end, in Debian's Chromium against browser mode: create a dataset, generate pairs from a small LM
+ * saved with saveLm (sampled in a worker process), label ten pairs by keyboard — including an undo and an edit —,
+ * browse them, export as PolicyLab rows, re-import the file into a new dataset: identical rows. Screenshots go to
+ * test-results/datasets-*.png.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetDetail, DatasetInfo } from '../../core/api/datasets.js';
+import { LmEngine } from '../../core/lm/engine.js';
+import { saveLm } from '../../core/lm/files.js';
+import { trainBpe } from '../../core/lm/tokenizer.js';
+import { checksummer } from '../../core/store/checksum.js';
+import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
+import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
+
+const LONG = { timeout: 60_000, interval: 100 };
+const chromiumPath = findChromium();
+
+async function call<T>(app: E2eServer, channel: string, payload?: unknown): Promise<T> {
+  const r = await app.backend.invoke(channel, payload);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.message}`);
+  return r.value as T;
+}
+
+describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' : ' (skipped: no Chromium)'}`, () => {
+  let app: E2eServer;
+  let browser: Browser;
+  let page: Page;
+  let lmDir = '';
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    app = await startE2eServer(async (home) => {
+      lmDir = join(home, 'fixture-lm');
+      mkdirSync(lmDir, { recursive: true });
+      const corpus = readFileSync(join(import.meta.dirname, '../../resources/tasks/arithmetic/corpus.txt'), 'utf8').slice(0, 4000);
+      const tokenizer = trainBpe(corpus, 300);
+      const engine = new LmEngine({ nLayer: 1, nEmbd: 16, nHead: 2, ctx: 64, vocabSize: 300, dropout: 0 }, 1);
+      await saveLm(lmDir, engine, tokenizer, await checksummer(), false);
+    });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const progress = () => page.getByTestId('label-progress').textContent();
+
+  it('labels ten pairs by keyboard with an undo and an edit, exports, re-imports: identical rows', async () => {
+    await page.goto(app.server.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await expect.poll(() => page.getByTestId('datasets-empty').isVisible(), LONG).toBe(true);
+    await page.getByTestId('dataset-new-name').fill('e2e prefs');
+    await page.getByTestId('dataset-create').click();
+    await expect.poll(() => page.getByTestId('generate-form').isVisible(), LONG).toBe(true);
+
+    await page.getByTestId('generate-model-kind').selectOption('lm');
+    await page.getByTestId('generate-lm-dir').fill(lmDir);
+    await page.getByTestId('generate-count').fill('12');
+    await page.locator('input[name="max-new-tokens"]').fill('12');
+    await page.getByTestId('generate').click();
+    await expect.poll(() => page.getByTestId('pair').isVisible(), LONG).toBe(true);
+    await expect.poll(progress, LONG).toBe('0 labelled · 12 waiting');
+    await page.getByTestId('labeller').fill('ann');
+    await page.getByTestId('pair-prompt').click();
+    await screenshot(page, 'datasets-01-pair');
+
+    const press = async (key: string, expected: string) => {
+      await page.keyboard.press(key);
+      await expect.poll(progress, LONG).toBe(expected);
+    };
+    await press('1', '1 labelled · 11 waiting');
+    await press('2', '2 labelled · 10 waiting');
+    await press('0', '3 labelled · 9 waiting');
+    await press('s', '4 labelled · 8 waiting');
+    const fifth = await page.getByTestId('pair').getAttribute('data-pair');
+    await press('1', '5 labelled · 7 waiting');
+    await press('u', '4 labelled · 8 waiting');
+    expect(await page.getByTestId('pair').getAttribute('data-pair')).toBe(fifth);
+    await page.keyboard.press('e');
+    await expect.poll(() => page.getByTestId('edit-a').isVisible(), LONG).toBe(true);
+    await page.getByTestId('edit-a').fill(' 42, as edited by a person');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('edit-a').isVisible()).toBe(false);
+    await page.keyboard.press('?');
+    await expect.poll(() => page.getByTestId('label-help').isVisible()).toBe(true);
+    await screenshot(page, 'datasets-02-edited-help');
+    await page.keyboard.press('?');
+    await press('1', '5 labelled · 7 waiting');
+    for (const [i, key] of ['2', '1', '1', '2', '0'].entries()) await press(key, `${6 + i} labelled · ${6 - i} waiting`);
+    await expect.poll(() => page.getByTestId('label-rate').textContent()).toMatch(/labels\/min this session/);
+    await screenshot(page, 'datasets-03-labelled');
+
+    const list = await call<DatasetInfo[]>(app, 'datasets:list');
+    const id = list[0]!.id;
+    const original = (await call<DatasetDetail>(app, 'datasets:get', { id, limit: 500 })).rows;
+    expect(original).toHaveLength(10);
+    expect(original.map((r) => r.label)).toEqual(['a', 'b', 'tie', 'skip', 'a', 'b', 'a', 'a', 'b', 'tie']);
+    expect(original[4]).toMatchObject({ id: fifth, edited: true, responseA: ' 42, as edited by a person', chosen: ' 42, as edited by a person', labeller: 'ann' });
+    expect(original.every((r) => r.samplingParams !== null && typeof r.samplingParams.swapped === 'boolean' && r.shownAt !== null)).toBe(true);
+
+    await page.getByTestId('dataset-tab-browse').click();
+    await expect.poll(() => page.getByTestId('browse-count').textContent(), LONG).toBe('10 of 10 rows');
+    await page.getByTestId('browse-search').fill('edited by a person');
+    await expect.poll(() => page.getByTestId('browse-count').textContent(), LONG).toBe('1 of 10 rows');
+    await screenshot(page, 'datasets-04-browse');
+
+    await page.getByTestId('dataset-tab-transfer').click();
+    await page.getByTestId('export-format').selectOption('policylab');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const file = join(RESULTS_DIR, 'datasets-export.policylab.jsonl');
+    await download.saveAs(file);
+    expect(download.suggestedFilename()).toBe('e2e-prefs.policylab.jsonl');
+    expect(readFileSync(file, 'utf8').trimEnd().split('\n')).toHaveLength(10);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page.getByTestId('dataset-new-name').fill('re-imported');
+    await page.getByTestId('dataset-create').click();
+    await expect.poll(() => page.getByTestId('generate-form').isVisible(), LONG).toBe(true);
+    await page.getByTestId('dataset-tab-transfer').click();
+    await page.getByTestId('import-file').setInputFiles(file);
+    await expect.poll(() => page.getByTestId('transfer-message').textContent(), LONG).toBe('Imported 10 rows (policylab); the dataset has 10 rows.');
+    await screenshot(page, 'datasets-05-imported');
+    const copyId = (await call<DatasetInfo[]>(app, 'datasets:list')).find((d) => d.name === 're-imported')!.id;
+    expect((await call<DatasetDetail>(app, 'datasets:get', { id: copyId, limit: 500 })).rows).toEqual(original);
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await expect.poll(() => page.getByTestId('datasets-list').locator('tr[data-dataset]').count(), LONG).toBe(2);
+    await screenshot(page, 'datasets-06-list');
+    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
+  });
+});
