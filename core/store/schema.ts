@@ -4,6 +4,7 @@
  * migrations.ts whenever a stored shape changes.
  */
 import { z } from 'zod';
+import { DatasetSummarySchema } from './datasets-schema.js';
 import { RUN_ID_PATTERN } from './ids.js';
 
 export const SCHEMA_VERSION = 3;
@@ -119,8 +120,8 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
-/** Placeholder entry for the datasets index (filled by the preference-datasets issue). */
-export const DatasetIndexEntrySchema = z.looseObject({ id: z.string().min(1) });
+/** An entry of the datasets index: the summary of datasets/<id>.json (datasets-schema.ts), of which it is a cache. */
+export const DatasetIndexEntrySchema = DatasetSummarySchema;
 export type DatasetIndexEntry = z.infer<typeof DatasetIndexEntrySchema>;
 
 export const SWEEP_STATUSES = ['running', 'stopping', 'stopped', 'finished'] as const;

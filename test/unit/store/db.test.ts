@@ -213,12 +213,19 @@ describe('RunStore', () => {
     expect(reopened.getRun(run.id)).toEqual(run);
   });
 
-  it('keeps a datasets index for the preference-datasets code', async () => {
+  it('keeps a datasets index of dataset summaries (datasets-schema.ts), validated', async () => {
     const home = tempDir();
     const store = await RunStore.open(home);
-    await store.updateDatasets((d) => [...d, { id: 'hh-tiny', name: 'tiny', rows: 3 }]);
-    expect((await RunStore.open(home)).listDatasets()).toEqual([{ id: 'hh-tiny', name: 'tiny', rows: 3 }]);
-    await expectStoreError(store.updateDatasets(() => [{ id: '' }]), 'INVALID_INPUT', /datasets/);
+    const t = new Date().toISOString();
+    const entry = {
+      id: 'hh-tiny', name: 'tiny', task: null, createdAt: t, updatedAt: t, size: 3, pending: 0, deleted: 0,
+      labels: { a: 2, b: 1, tie: 0, skip: 0 }, sources: { human: 3, oracle: 0, import: 0 }, labellers: ['ann'],
+      oracle: null, trainedRunIds: [], exportedAt: null,
+    };
+    await store.updateDatasets((d) => [...d, entry]);
+    expect((await RunStore.open(home)).listDatasets()).toEqual([entry]);
+    await expectStoreError(store.updateDatasets(() => [{ ...entry, id: '' }]), 'INVALID_INPUT', /datasets\.id: must be lower-case/);
+    await expectStoreError(store.updateDatasets(() => [{ ...entry, rows: 3 } as never]), 'INVALID_INPUT', /datasets/);
   });
 
   it('refuses changes after close', async () => {
