@@ -1,9 +1,11 @@
 /**
  * Preference-dataset benchmarks (issue 12): label latency (key press → row on disk) on a 10k-row dataset, labelled
  * one after another and in bursts, against the 1 s budget; and a 100k-row TRL import (validate + one atomic write)
- * against "seconds". Run alone: `npx tsx test/bench/datasets.ts`.
+ * against "seconds"; the time to generate 500 pairs (two responses per prompt, KV-cache sampling) with an untrained
+ * `tiny` LM (4 layers, width 128; BPE vocabulary 512 learned from the arithmetic corpus), 32 new tokens each.
+ * Run alone: `npx tsx test/bench/datasets.ts`.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,6 +13,13 @@ import { RunStore } from '../../core/store/db.js';
 import { datasetPath, DatasetStore, rebuildDatasetIndex } from '../../core/store/datasets.js';
 import { importIntoDataset } from '../../core/store/datasets-io.js';
 import type { PendingPair } from '../../core/store/datasets-schema.js';
+import { lmConfig } from '../../core/lm/config.js';
+import { LmEngine } from '../../core/lm/engine.js';
+import { saveLm } from '../../core/lm/files.js';
+import { trainBpe } from '../../core/lm/tokenizer.js';
+import { checksummer } from '../../core/store/checksum.js';
+import { readPromptSet } from '../../core/tasks/resources.js';
+import { samplePairs } from '../../core/tasks/sample-pairs.js';
 
 const TARGET_LABEL_MS = 1000;
 const TARGET_IMPORT_S = 10;
@@ -70,6 +79,16 @@ export async function bench(): Promise<void> {
     console.log(
       `import 100k TRL rows (${fmt(text.length / 1e6)} MB): ${fmt(s, 2)} s (${fmt(r.imported / s, 0)} rows/s, ${ticks} progress ticks)  (target ≤ ${TARGET_IMPORT_S} s: ${fmt(TARGET_IMPORT_S / s)}×)`,
     );
+    const lmDir = join(home, 'tiny-lm');
+    mkdirSync(lmDir, { recursive: true });
+    const corpus = readFileSync(new URL('../../resources/tasks/arithmetic/corpus.txt', import.meta.url), 'utf8');
+    const tokenizer = trainBpe(corpus, 512);
+    await saveLm(lmDir, new LmEngine(lmConfig('tiny', { vocabSize: 512 }), 1), tokenizer, await checksummer(), false);
+    const prompts = [...readPromptSet('arithmetic'), ...readPromptSet('arithmetic').map((p) => ({ ...p, id: `${p.id}b` })), ...readPromptSet('arithmetic').map((p) => ({ ...p, id: `${p.id}c` }))].slice(0, 500);
+    const g0 = performance.now();
+    const pairs = await samplePairs({ source: { kind: 'lm', dirs: [lmDir], runId: null, step: null }, task: 'arithmetic', prompts, sampling: { temperature: 1, topK: 0, topP: 1, maxNewTokens: 32 }, seed: 1, idPrefix: 'b' });
+    const gs = (performance.now() - g0) / 1000;
+    console.log(`generate ${pairs.length} pairs with an untrained tiny LM (32 new tokens per response, one thread): ${fmt(gs, 1)} s (${fmt((pairs.length * 2 * 32) / gs, 0)} tokens/s at most)`);
     console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     await runs.close();
   } finally {
