@@ -1,6 +1,6 @@
 /**
- * kill -9 while labelling: a real child process labels a 3000-row dataset one pair at a time and is killed with
- * SIGKILL while a label's write is in flight. The file must still be valid, hold every label the child saw land,
+ * kill -9 while labelling: a real child process (the dataset store alone, or the app's back end labelling over the
+ * API) labels a 3000-row dataset one pair at a time and is killed with SIGKILL while a label's write is in flight. The file must still be valid, hold every label the child saw land,
  * and lose at most the one in flight; a new process then labels on.
  */
 import { fork } from 'node:child_process';
@@ -20,7 +20,11 @@ interface Msg {
 }
 
 describe('a labelling process killed with SIGKILL', () => {
-  it.each([1, 2, 3])('kill %i: the file stays valid and loses at most the label in flight', async () => {
+  it.each([
+    [1, 'label-child.ts'],
+    [2, 'label-child.ts'],
+    [3, 'app-label-child.ts'],
+  ])('kill %i (%s): the file stays valid and loses at most the label in flight', async (_n, fixture) => {
     const home = tempHome();
     const runs = await RunStore.open(home, { rebuildDatasets: rebuildDatasetIndex });
     const ds = new DatasetStore(runs);
@@ -29,7 +33,7 @@ describe('a labelling process killed with SIGKILL', () => {
     await ds.addRows(id, Array.from({ length: 3000 }, (_, i) => importRow(i, { responseA: big, chosen: big })));
     await ds.addPending(id, Array.from({ length: 500 }, (_, i) => pendingPair(i)));
 
-    const child = fork(fileURLToPath(new URL('./fixtures/label-child.ts', import.meta.url)), [home, id], {
+    const child = fork(fileURLToPath(new URL(`./fixtures/${fixture}`, import.meta.url)), [home, id], {
       execArgv: ['--import', 'tsx'],
       cwd: fileURLToPath(new URL('../../../', import.meta.url)),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -53,6 +57,7 @@ describe('a labelling process killed with SIGKILL', () => {
 
     const file = DatasetFileSchema.parse(JSON.parse(readFileSync(datasetPath(home, id), 'utf8')));
     const labelled = file.rows.filter((r) => r.source === 'human');
+    expect(new Set(labelled.map((r) => r.labeller)).size).toBe(1);
     expect(labelled.length).toBeGreaterThanOrEqual(landed);
     expect(labelled.length).toBeLessThanOrEqual(Math.max(landed, inFlight));
     expect(inFlight - landed).toBeLessThanOrEqual(1);
