@@ -251,7 +251,7 @@ export class RunStore {
     const now = new Date().toISOString();
     const run: RunRecord = {
       id,
-      name: parsed.name ?? `${parsed.algo}-${parsed.env}-s${parsed.seed}`,
+      name: parsed.name ?? this.#uniqueDefaultName(`${parsed.algo}-${parsed.env}-s${parsed.seed}`),
       algo: parsed.algo,
       env: parsed.env,
       config: structuredClone(parsed.config),
@@ -286,6 +286,20 @@ export class RunStore {
       throw diskError(e, `the new run's record in ${dir}`);
     }
     return structuredClone(run);
+  }
+
+  /**
+   * A default name no indexed run has yet: `ppo-CartPole-v1-s1`, then `…-s1-2`, `…-s1-3` (three runs all called
+   * `ppo-CartPole-v1-s1` cannot be told apart in a table or a legend). Names the user gives are kept as given.
+   * Checked against this process's view of the index, which a CLI store reads fresh when it opens.
+   */
+  #uniqueDefaultName(base: string): string {
+    const taken = new Set<string>();
+    for (const r of this.#byId.values()) taken.add(r.name);
+    if (!taken.has(base)) return base;
+    let n = 2;
+    while (taken.has(`${base}-${n}`)) n++;
+    return `${base}-${n}`;
   }
 
   /**

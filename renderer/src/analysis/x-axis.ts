@@ -76,12 +76,13 @@ export function canUseLogX(xs: readonly ArrayLike<number>[], mode: XAxisMode): b
 }
 
 const SI = [
-  { value: 1e9, suffix: 'G' },
+  { value: 1e12, suffix: 'T' },
+  { value: 1e9, suffix: 'B' },
   { value: 1e6, suffix: 'M' },
   { value: 1e3, suffix: 'k' },
 ];
 
-/** Compact step label: 950, 12.5k, 3M. */
+/** Compact step label: 950, 12.5k, 3M, 10B. */
 export function formatStep(step: number): string {
   const abs = Math.abs(step);
   for (const { value, suffix } of SI) {

@@ -9,8 +9,12 @@ export function formatNumber(value: number | null | undefined, digits = 3): stri
 
 export function formatSteps(value: number | null | undefined): string {
   if (value === null || value === undefined) return '—';
-  if (value >= 1e6) return `${(value / 1e6).toFixed(value >= 1e7 ? 1 : 2)}M`;
-  if (value >= 1e4) return `${(value / 1e3).toFixed(value >= 1e5 ? 0 : 1)}k`;
+  const abs = Math.abs(value);
+  // Three significant figures at most, trailing zeros dropped: 10B, 2.5M, 125k (never "10000.0M").
+  for (const [unit, suffix] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M']] as const) {
+    if (abs >= unit) return `${+(value / unit).toFixed(abs >= unit * 100 ? 0 : abs >= unit * 10 ? 1 : 2)}${suffix}`;
+  }
+  if (abs >= 1e4) return `${+(value / 1e3).toFixed(abs >= 1e5 ? 0 : 1)}k`;
   return String(value);
 }
 
@@ -29,7 +33,8 @@ export function formatTime(iso: string | null | undefined): string {
   const d = new Date(iso);
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  return sameDay
-    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' })
-    : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  if (sameDay) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  // Another day: the date too (and the year when it is not this one), so "10:31" never means last week.
+  const year = d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' as const };
+  return d.toLocaleString(undefined, { ...year, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

@@ -107,6 +107,10 @@ export type Parsed = { ok: true; value: unknown } | { ok: false; error: string }
 export function parseField(field: Field, raw: RawValue): Parsed {
   if (field.kind === 'boolean') return { ok: true, value: raw === true };
   const text = String(raw).trim();
+  // A list of widths left empty is a mistake, not "use the default": the user cleared the field.
+  if (field.kind === 'numberList' && !field.nullable && (text === '' || /^\[\s*\]$/.test(text))) {
+    return { ok: false, error: `needs at least ${typeof field.schema.minItems === 'number' ? field.schema.minItems : 1} value${field.schema.minItems === undefined || field.schema.minItems === 1 ? '' : 's'}, e.g. 64, 64 or [64, 64]` };
+  }
   if (text === '') {
     if (field.nullable) return { ok: true, value: null };
     if (field.required) return { ok: false, error: 'is required' };
@@ -121,7 +125,11 @@ export function parseField(field: Field, raw: RawValue): Parsed {
       return error ? { ok: false, error } : { ok: true, value: n };
     }
     case 'numberList': {
-      const parts = text.split(/[\s,]+/).filter(Boolean);
+      // Accepts "64, 64", "64 64" and the JSON form "[64, 64]" that the help text shows.
+      const bracketed = /^\[(.*)\]$/s.exec(text);
+      const inner = bracketed ? bracketed[1]! : text;
+      if (/[[\]]/.test(inner)) return { ok: false, error: 'must be a flat list of numbers, e.g. 64, 64 or [64, 64]' };
+      const parts = inner.split(/[\s,]+/).filter(Boolean);
       const values = parts.map(parseNumber);
       const items = s.items ?? {};
       for (let i = 0; i < values.length; i++) {

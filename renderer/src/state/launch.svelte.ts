@@ -21,6 +21,8 @@ export class LaunchState {
   serverErrors = $state<Record<string, string>>({});
   submitError = $state<string | null>(null);
   submitting = $state(false);
+  /** The run this form was filled from by "Launch a copy" (null for a fresh "New run"). */
+  copiedFrom = $state<string | null>(null);
 
   readonly algo: AlgoDescription | undefined = $derived(this.catalog?.algos.find((a) => a.id === this.algoId));
   readonly env: EnvDescription | undefined = $derived(this.catalog?.envs.find((e) => e.id === this.envId));
@@ -69,8 +71,27 @@ export class LaunchState {
     this.envId = run.env;
     this.preset = '';
     this.setValues(run.config);
+    // Everything the run was launched with, its seed included (the copy reproduces it).
+    this.seedsText = String(run.seed);
     this.totalStepsText = String(run.totalSteps);
     this.tagsText = run.tags.join(', ');
+    this.name = '';
+    this.copiedFrom = runId;
+  }
+
+  /**
+   * A "New run" after a copy starts from the defaults again, so the copied run's settings (seed, config, tags)
+   * do not leak into it. A form the user filled in by hand is kept as it was.
+   */
+  resetAfterCopy(): void {
+    if (this.copiedFrom === null || !this.catalog) return;
+    this.copiedFrom = null;
+    this.seedsText = '1';
+    this.name = '';
+    this.tagsText = '';
+    this.algoId = '';
+    this.envId = '';
+    this.selectAlgo(this.catalog.algos.find((a) => a.id === 'ppo')?.id ?? this.catalog.algos[0]?.id ?? '');
   }
 
   selectAlgo(id: string): void {
