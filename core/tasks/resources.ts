@@ -1,4 +1,7 @@
-/** Where the shipped task files are (resources/tasks/, beside core/ in sources and in the packaged app). */
+/**
+ * Where the shipped task files are: resources/tasks/ beside core/ in sources and builds, or, in the packaged app,
+ * under Electron's resources folder (electron-builder.yml copies resources/ there as extraResources).
+ */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,11 +9,11 @@ import { getTask, type TaskId } from './index.js';
 
 export function taskResourcesDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  // core/tasks (sources) or dist/core/tasks (compiled).
-  for (const up of [['..', '..'], ['..', '..', '..']]) {
-    const dir = join(here, ...up, 'resources', 'tasks');
-    if (existsSync(join(dir, 'manifest.json'))) return dir;
-  }
+  const packaged = (process as { resourcesPath?: string }).resourcesPath;
+  // core/tasks (sources), dist/core/tasks (compiled), the packaged app's resources.
+  const candidates = [join(here, '..', '..', 'resources', 'tasks'), join(here, '..', '..', '..', 'resources', 'tasks')];
+  if (packaged) candidates.push(join(packaged, 'resources', 'tasks'));
+  for (const dir of candidates) if (existsSync(join(dir, 'manifest.json'))) return dir;
   throw new Error(`the shipped task files (resources/tasks/manifest.json) were not found above ${here}`);
 }
 
