@@ -1,6 +1,6 @@
 /**
  * Curation end to end, in Debian's Chromium against browser mode: create a dataset, generate pairs from a small LM
- * saved with saveLm (sampled in a worker process), label ten pairs by keyboard — including an undo and an edit —,
+ * trained for a few seconds and saved with saveLm (fixture-lm.ts; sampled in a worker process), label ten pairs by keyboard — including an undo and an edit —,
  * browse them, export as PolicyLab rows, re-import the file into a new dataset: identical rows. Screenshots go to
  * test-results/datasets-*.png.
  */
@@ -9,11 +9,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetDetail, DatasetInfo } from '../../core/api/datasets.js';
-import { LmEngine } from '../../core/lm/engine.js';
-import { saveLm } from '../../core/lm/files.js';
-import { trainBpe } from '../../core/lm/tokenizer.js';
-import { checksummer } from '../../core/store/checksum.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
+import { trainFixtureLm } from './fixture-lm.js';
 import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
 
 const LONG = { timeout: 60_000, interval: 100 };
@@ -35,11 +32,7 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
   beforeAll(async () => {
     app = await startE2eServer(async (home) => {
       lmDir = join(home, 'fixture-lm');
-      mkdirSync(lmDir, { recursive: true });
-      const corpus = readFileSync(join(import.meta.dirname, '../../resources/tasks/arithmetic/corpus.txt'), 'utf8').slice(0, 4000);
-      const tokenizer = trainBpe(corpus, 300);
-      const engine = new LmEngine({ nLayer: 1, nEmbd: 16, nHead: 2, ctx: 64, vocabSize: 300, dropout: 0 }, 1);
-      await saveLm(lmDir, engine, tokenizer, await checksummer(), false);
+      await trainFixtureLm(lmDir);
     });
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -68,7 +61,7 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
     await page.getByTestId('generate-model-kind').selectOption('lm');
     await page.getByTestId('generate-lm-dir').fill(lmDir);
     await page.getByTestId('generate-count').fill('12');
-    await page.locator('input[name="max-new-tokens"]').fill('12');
+    await page.locator('input[name="max-new-tokens"]').fill('16');
     await page.getByTestId('generate').click();
     await expect.poll(() => page.getByTestId('pair').isVisible(), LONG).toBe(true);
     await expect.poll(progress, LONG).toBe('0 labelled · 12 waiting');
