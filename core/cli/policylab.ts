@@ -6,6 +6,7 @@
  *   import  other libraries' runs (TensorBoard event files, SB3 monitor.csv) as read-only external runs
  *   algos   the algorithms, their config flags (defaults, descriptions) and per-env presets
  *   serve   browser mode: the app's UI and API on 127.0.0.1 with a per-launch token
+ *   ddppo-worker  one worker (rank ≥ 1) of a DD-PPO run on the redis transport, on this machine (deploy/README.md)
  * Usage errors print one clear message and exit 2; training errors exit 1 (and mark the run failed).
  */
 import { resolve } from 'node:path';
@@ -123,6 +124,19 @@ function buildProgram(): Command {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+    });
+
+  program
+    .command('ddppo-worker')
+    .description('join a DD-PPO run on the redis transport as worker RANK (rank 0 is `train --algo ddppo --transport redis`; see deploy/README.md)')
+    .option('--redis-url <url>', 'the run\'s Redis, redis://host:port (default: POLICYLAB_REDIS_URL)')
+    .option('--run-key <id>', 'the run id that rank 0 printed (default: POLICYLAB_RUN_KEY)')
+    .option('--rank <r>', 'this worker\'s rank, 1 … workers − 1 (default: RANK, else JOB_COMPLETION_INDEX + 1)')
+    .option('--timeout-ms <ms>', 'longest wait for Redis or for the other ranks in an all-reduce (default 60000)')
+    .option('--join-timeout-ms <ms>', 'longest wait for rank 0\'s spec and for ranks that have not joined yet (default 300000)')
+    .action(async (opts: { redisUrl?: string; runKey?: string; rank?: string; timeoutMs?: string; joinTimeoutMs?: string }) => {
+      const { ddppoWorkerCommand } = await import('./ddppo-worker.js');
+      process.exitCode = await ddppoWorkerCommand(opts);
     });
   return program;
 }
