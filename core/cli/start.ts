@@ -1,11 +1,12 @@
 /**
  * `npm start`: the desktop app when Electron's binary is installed, otherwise browser mode — said in one line,
- * with the URL (and its per-launch token) to open.
+ * with the URL (and its token, kept in the data folder across restarts; `npm start -- --new-token` rotates it) to open.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { startServer } from '../host/server.js';
+import { resolveHome } from '../store/home.js';
 import { appBuildReason, ensureRendererBuilt, sourceRoot } from '../host/renderer-build.js';
 
 function electronBinary(): { path: string } | { reason: string } {
@@ -34,7 +35,10 @@ async function startElectron(binary: string): Promise<void> {
 async function startBrowserMode(): Promise<void> {
   const staticDir = await ensureRendererBuilt();
   const port = process.env.POLICYLAB_PORT ? Number(process.env.POLICYLAB_PORT) : undefined;
-  const server = await startServer({ staticDir, ...(port !== undefined ? { port } : {}) });
+  // Port and token kept in the data folder (owner-only), so a restart serves the same URL and open tabs reconnect.
+  const home = resolveHome();
+  const server = await startServer({ staticDir, home, session: { home, newToken: process.argv.includes('--new-token') }, ...(port !== undefined ? { port } : {}) });
+  for (const note of server.notes) console.log(note);
   console.log(`PolicyLab is running in browser mode: open ${server.url}`);
   console.log('Press Ctrl-C to stop (running trainings save a checkpoint first).');
   let stopping = false;

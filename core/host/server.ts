@@ -2,12 +2,13 @@
  * Browser mode: serves the built renderer over HTTP and speaks the API contract over a WebSocket,
  * so the UI runs in any browser (a remote GPU box through an SSH tunnel, or tests driving Chromium).
  *
- * Security model: bound to 127.0.0.1 only; a random per-launch token is required on every HTTP request
+ * Security model: bound to 127.0.0.1 only; a random token (per launch, or kept owner-only in the data folder with
+ * `session`, see session.ts) is required on every HTTP request
  * (query `?token=` once, then an HttpOnly SameSite=Strict cookie set from it) and on the WebSocket upgrade;
  * Host and Origin headers must name this server (DNS-rebinding and cross-site WebSocket defence);
  * strict CSP and no-referrer headers (the token is in the URL and must not leak).
  */
-import { timingSafeEqual, randomBytes } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,15 +18,22 @@ import { WebSocketServer } from 'ws';
 import type { ApiBackend } from '../api/contract.js';
 import { resolveLimits, type HostLimits } from './fair-scheduler.js';
 import { ensureRendererBuilt } from './renderer-build.js';
+import { loadSession, newToken, saveSession, TOKEN_PATTERN } from './session.js';
 import { SocketHost, type ConnectionStats } from './socket.js';
+import { isNodeError } from '../store/errors.js';
 
 export interface ServerOptions {
   /** Data folder (ignored when `backend` is given). Defaults to the store's resolveHome(). */
   home?: string;
   /** Port to listen on; 0 or omitted picks a free one. */
   port?: number;
-  /** Access token; a random 32-character one per launch when omitted. */
+  /** Access token; a random 32-character one per launch when omitted (or the saved one, with `session`). */
   token?: string;
+  /**
+   * Keep the port and token across restarts in `<home>/browser-session.json` (0600, see session.ts): reused when
+   * `port`/`token` are not given, so an open tab reconnects; `newToken` rotates the token. Off when omitted.
+   */
+  session?: { home: string; newToken?: boolean };
   /** Folder with the built renderer (index.html + assets); defaults to dist/renderer (see renderer-build.ts). */
   staticDir?: string;
   /** An already opened back end (tests, or sharing one with another shell); otherwise one is opened on `home`. */
@@ -40,6 +48,10 @@ export interface RunningServer {
   url: string;
   token: string;
   port: number;
+  /** The saved session's file when `session` was given. */
+  sessionFile: string | null;
+  /** Lines for the user: a saved port that was taken, a rotated token, a damaged session file moved aside. */
+  notes: string[];
   /** The bound socket address (always 127.0.0.1). */
   address: AddressInfo;
   /** Each open WebSocket connection's queue, backlog and pause counters (tests and the bench read them). */
@@ -97,8 +109,12 @@ function cookieValue(header: string | undefined, name: string): string | null {
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const token = options.token ?? randomBytes(24).toString('base64url');
-  if (!/^[A-Za-z0-9_-]{16,128}$/.test(token)) {
+  const loaded = options.session ? await loadSession(options.session.home) : null;
+  const notes = [...(loaded?.notes ?? [])];
+  const reusable = loaded && !loaded.leaked && !options.session?.newToken ? loaded.saved : null;
+  const token = options.token ?? reusable?.token ?? newToken();
+  if (options.session?.newToken && options.token === undefined && loaded?.saved) notes.push('a new access token was made (--new-token); open tabs must use the new URL');
+  if (!TOKEN_PATTERN.test(token)) {
     throw new Error('token must be 16-128 characters of A-Z, a-z, 0-9, "_" or "-"');
   }
   // Without a folder: dist/renderer, built first when running from sources and the build is missing or stale.
@@ -205,15 +221,26 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     wss.handleUpgrade(req, socket, head, (ws) => host.accept(ws));
   });
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 0, HOST, () => {
-      server.off('error', fail);
-      ok();
+  const listen = (at: number) =>
+    new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(at, HOST, () => {
+        server.off('error', fail);
+        ok();
+      });
     });
-  });
+  const savedPort = options.port === undefined ? loaded?.saved?.port : undefined;
+  try {
+    await listen(options.port ?? savedPort ?? 0);
+  } catch (e) {
+    // The saved port is a wish, not a promise: another program may hold it now. An explicit --port is a promise.
+    if (savedPort === undefined || !(isNodeError(e) && e.code === 'EADDRINUSE')) throw e;
+    notes.push(`port ${savedPort} (saved from the last start) is in use; listening on a new one (open tabs must use the new URL)`);
+    await listen(0);
+  }
   const address = server.address() as AddressInfo;
   port = address.port;
+  const sessionFile = options.session ? await saveSession(options.session.home, { port, token }) : null;
   // Cookies are not port-scoped: name ours per port so two servers on one machine don't clash.
   cookieName = `policylab_token_${port}`;
 
@@ -222,6 +249,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     url: `http://${HOST}:${port}/?token=${token}`,
     token,
     port,
+    sessionFile,
+    notes,
     address,
     connections: () => host.stats(),
     async close() {
