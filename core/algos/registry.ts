@@ -13,6 +13,7 @@ import { A2C_PRESET_STEPS, A2C_PRESETS } from './a2c/presets.js';
 import { apgConfigSchema, type ApgConfig } from './apg/config.js';
 import { APG_PRESET_STEPS, APG_PRESETS } from './apg/presets.js';
 import { trainApg } from './apg/train.js';
+import { LM_ENV, LM_PRESET_STEPS, LM_PRESETS, pretrainConfigSchema, sftConfigSchema, type PretrainConfig, type SftConfig } from './lm/config.js';
 import type { TrainResult, TrainRunOptions } from './loop.js';
 import { ppoConfigSchema, type PpoConfig } from './ppo/config.js';
 import { ppo } from './ppo/ppo.js';
@@ -25,7 +26,7 @@ import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'apg'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'apg', 'pretrain', 'sft'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
 /** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
 export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
@@ -37,6 +38,8 @@ export interface AlgoConfigs {
   ppo: PpoConfig;
   trpo: TrpoConfig;
   apg: ApgConfig;
+  pretrain: PretrainConfig;
+  sft: SftConfig;
 }
 export type AlgoConfig = AlgoConfigs[AlgoId];
 
@@ -100,7 +103,11 @@ function spec<C, S extends AlgoSpec<C>>(s: Omit<S, 'describe'> & { configSchema:
   } as S;
 }
 
-export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & { apg: OwnLoopAlgoSpec<ApgConfig> } = {
+export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
+  apg: OwnLoopAlgoSpec<ApgConfig>;
+  pretrain: OwnLoopAlgoSpec<PretrainConfig>;
+  sft: OwnLoopAlgoSpec<SftConfig>;
+} = {
   reinforce: spec<ReinforceConfig, LoopAlgoSpec<ReinforceConfig>>({
     id: 'reinforce',
     title: 'REINFORCE',
@@ -160,6 +167,32 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & { apg:
     defaultTotalSteps: 50_000,
     envs: ['Pendulum-v1', 'MountainCarContinuous-v0'],
     train: (opts) => trainApg(opts),
+  }),
+  // Language-model runs (core/algos/lm): they read text (env 'text'), not an environment; the engine is loaded on
+  // first use, so the app's main process (which describes these) never loads it.
+  pretrain: spec<PretrainConfig, OwnLoopAlgoSpec<PretrainConfig>>({
+    id: 'pretrain',
+    title: 'LM pretrain',
+    description:
+      'Language-model pretraining: next-token prediction on plain text (a shipped task corpus or your own file) with the decoder-only transformer of core/lm (named sizes tiny/small), a BPE or character tokenizer learned from the text, AdamW with warm-up and cosine decay, eval/loss on held-out text and sample generations stored with the run (Samples tab). Steps are optimizer steps.',
+    configSchema: pretrainConfigSchema,
+    presets: LM_PRESETS,
+    presetTotalSteps: LM_PRESET_STEPS,
+    defaultTotalSteps: 2_000,
+    envs: [LM_ENV],
+    train: async (opts) => (await import('./lm/train.js')).trainLm('pretrain', opts),
+  }),
+  sft: spec<SftConfig, OwnLoopAlgoSpec<SftConfig>>({
+    id: 'sft',
+    title: 'LM SFT',
+    description:
+      'Supervised fine-tuning of a language model on prompt → response pairs (JSONL {prompt, completion} or TRL conversational messages; a shipped task or your own file), loss on the response tokens only, optionally starting from a pretrain run\'s checkpoint; same schedule, evaluation, samples and checkpoints as pretraining.',
+    configSchema: sftConfigSchema,
+    presets: LM_PRESETS,
+    presetTotalSteps: LM_PRESET_STEPS,
+    defaultTotalSteps: 2_000,
+    envs: [LM_ENV],
+    train: async (opts) => (await import('./lm/train.js')).trainLm('sft', opts),
   }),
 };
 

@@ -108,15 +108,17 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
   }
   if (opts.restart) throw new UsageError('--restart only applies with --resume <runId>');
   if (!opts.algo) throw new UsageError(`--algo is required (one of ${ALGO_IDS.join(', ')})`);
-  if (!opts.env) throw new UsageError(`--env is required (one of ${ENV_IDS.join(', ')})`);
   const spec = algoSpec(opts.algo);
-  if (!isEnvId(opts.env)) throw new UsageError(`unknown env ${JSON.stringify(opts.env)}; valid: ${ENV_IDS.join(', ')}`);
+  // An algorithm with one possible env (the language-model runs' 'text') needs no --env.
+  const env = opts.env ?? (spec.envs?.length === 1 ? spec.envs[0] : undefined);
+  if (!env) throw new UsageError(`--env is required (one of ${ENV_IDS.join(', ')})`);
+  if (!isEnvId(env) && !spec.envs?.includes(env)) throw new UsageError(`unknown env ${JSON.stringify(env)}; valid: ${ENV_IDS.join(', ')}`);
   if (opts.preset !== undefined && opts.preset !== 'none' && !Object.hasOwn(spec.presets, opts.preset)) {
     throw new UsageError(`--preset must be one of ${[...Object.keys(spec.presets), 'none'].join(', ')} for ${spec.title}, got ${JSON.stringify(opts.preset)}`);
   }
   const seed = opts.seed === undefined ? 1 : parseInteger('--seed', opts.seed, 0);
   const overrides = parseConfigFlags(configTokens, spec.configSchema, spec.title, TRAIN_FLAGS);
-  const resolved = resolveConfig(opts.algo, opts.env, {
+  const resolved = resolveConfig(opts.algo, env, {
     preset: opts.preset,
     overrides,
     totalSteps: opts.totalSteps === undefined ? undefined : parseInteger('--total-steps', opts.totalSteps, 1),
@@ -126,7 +128,7 @@ async function plan(store: RunStore, opts: TrainCliOptions, configTokens: readon
     owner: currentOwner('cli'),
     name: opts.name,
     algo: opts.algo,
-    env: opts.env,
+    env,
     config: resolved.config as unknown as Record<string, unknown>,
     seed,
     tags: opts.tags ? opts.tags.split(',').map((t) => t.trim()).filter(Boolean) : undefined,

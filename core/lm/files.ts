@@ -14,6 +14,11 @@ import { Tokenizer, type TokenizerJson } from './tokenizer.js';
 export const LM_FORMAT = 'policylab-lm/1';
 
 export async function saveLm(dir: string, engine: LmEngine, tokenizer: Tokenizer, sum: Checksummer, fsync = true): Promise<Record<string, string>> {
+  return writeModelArtifacts(dir, lmArtifacts(engine, tokenizer), fsync, sum);
+}
+
+/** The model as tfjs artifacts (what saveLm writes; a run's checkpoint stores them as its `lm` model). */
+export function lmArtifacts(engine: LmEngine, tokenizer: Tokenizer): io.ModelArtifacts {
   if (tokenizer.vocabSize > engine.config.vocabSize) throw new Error(`tokenizer has ${tokenizer.vocabSize} tokens, the model only ${engine.config.vocabSize}`);
   const weightSpecs: io.WeightsManifestEntry[] = engine.layout.tensors.map(([name, , shape]) => ({ name, shape, dtype: 'float32' }));
   const p = engine.params;
@@ -25,11 +30,15 @@ export async function saveLm(dir: string, engine: LmEngine, tokenizer: Tokenizer
     weightData: p.buffer.slice(p.byteOffset, p.byteOffset + p.byteLength) as ArrayBuffer,
     userDefinedMetadata: { lmConfig: { ...engine.config }, tokenizer: tokenizer.toJSON() as unknown as Record<string, unknown> },
   };
-  return writeModelArtifacts(dir, artifacts, fsync, sum);
+  return artifacts;
 }
 
 export async function loadLm(dir: string, sum: Checksummer, checksums: Record<string, string> = {}): Promise<{ engine: LmEngine; tokenizer: Tokenizer; config: LmConfig }> {
-  const a = await readModelArtifacts(dir, sum, checksums);
+  return lmFromArtifacts(await readModelArtifacts(dir, sum, checksums), dir);
+}
+
+/** The model out of tfjs artifacts (a checkpoint's `lm` model); `dir` names where they came from in errors. */
+export function lmFromArtifacts(a: io.ModelArtifacts, dir: string): { engine: LmEngine; tokenizer: Tokenizer; config: LmConfig } {
   const meta = a.userDefinedMetadata as { lmConfig?: LmConfig; tokenizer?: TokenizerJson } | undefined;
   if (a.format !== LM_FORMAT || !meta?.lmConfig || !meta.tokenizer) throw new Error(`${dir}: not a PolicyLab language model (format ${String(a.format)}, expected ${LM_FORMAT})`);
   const config = validateConfig(meta.lmConfig);

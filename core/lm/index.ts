@@ -12,5 +12,5 @@ export { LmEngine, type Batch } from './engine.js';
 export { LM_KERNEL } from './matmul.js';
 export { ADAMW_DEFAULTS, AdamW, getFlatParams, lrAt, setFlatParams, type AdamWConfig } from './optim.js';
 export { KvCache, pickToken, sample, sequenceLogProb, type SampleOptions, type SequenceLogProb } from './generate.js';
-export { LM_FORMAT, loadLm, saveLm } from './files.js';
+export { LM_FORMAT, lmArtifacts, lmFromArtifacts, loadLm, saveLm } from './files.js';
 export { MIN_VOCAB, SPECIALS, Tokenizer, trainBpe, trainChar, type SpecialIds, type TokenizerJson } from './tokenizer.js';

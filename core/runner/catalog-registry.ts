@@ -2,7 +2,18 @@
 import type { EnvDescription } from '../api/contract.js';
 import { ALGO_IDS, ALGOS } from '../algos/registry.js';
 import { ENV_IDS, envSpec } from '../envs/index.js';
+import { LM_ENV } from '../algos/lm/config.js';
 import { createCatalog, type AlgoCatalog, type CatalogAlgo } from './catalog.js';
+
+/** Not an environment: the language-model runs (pretrain, SFT) read the text their config names. */
+const LM_TEXT_ENV: EnvDescription = {
+  id: LM_ENV,
+  description: 'No environment: language-model runs (LM pretrain, LM SFT) train on the text file their config names (corpus / data).',
+  obsDim: 0,
+  action: { kind: 'discrete', n: 0 },
+  maxEpisodeSteps: 0,
+  rewardThreshold: null,
+};
 
 export function fromRegistry(): AlgoCatalog {
   const algos: CatalogAlgo[] = ALGO_IDS.map((id) => {
@@ -15,10 +26,11 @@ export function fromRegistry(): AlgoCatalog {
       presets: a.presets as Record<string, Record<string, unknown>>,
       presetTotalSteps: a.presetTotalSteps,
       defaultTotalSteps: a.defaultTotalSteps,
-      envs: a.envs,
+      // An algorithm for every env still names them, so the language-model runs' 'text' is refused for RL.
+      envs: a.envs ?? ENV_IDS,
     };
   });
-  const envs: EnvDescription[] = ENV_IDS.map((id) => {
+  const envs: EnvDescription[] = [...ENV_IDS.map((id): EnvDescription => {
     const s = envSpec(id);
     return {
       id,
@@ -28,6 +40,6 @@ export function fromRegistry(): AlgoCatalog {
       maxEpisodeSteps: s.maxEpisodeSteps,
       rewardThreshold: s.rewardThreshold,
     };
-  });
+  }), LM_TEXT_ENV];
   return createCatalog(algos, envs);
 }
