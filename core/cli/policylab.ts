@@ -16,6 +16,7 @@ import { ENV_IDS } from '../envs/index.js';
 import { describeConfigFlags } from './config-flags.js';
 import { importCommand } from './import.js';
 import { exportCommand, runsCommand } from './runs.js';
+import { registerDatasetsCommand } from './datasets.js';
 import { parseInteger, trainCommand, UsageError, type TrainCliOptions } from './train.js';
 
 /**
@@ -83,6 +84,9 @@ function buildProgram(): Command {
     .action(async (paths: string[], opts: { name?: string; json?: boolean; home?: string }) => {
       await importCommand(paths.map(userPath), opts);
     });
+
+  // policylab datasets … (core/cli/datasets.ts)
+  registerDatasetsCommand(program, userPath);
 
   program
     .command('algos')
