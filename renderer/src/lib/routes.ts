@@ -4,12 +4,15 @@
  * they are unit-tested in Node; state/router.svelte.ts follows `location.hash` with them.
  */
 export type RunTab = 'overview' | 'replay';
+export type DatasetTab = 'label' | 'browse' | 'transfer';
+const DATASET_TABS: readonly string[] = ['label', 'browse', 'transfer'];
 
 export type Route =
   | { name: 'runs' }
   | { name: 'launch'; from: string | null }
   | { name: 'run'; id: string; tab?: RunTab }
-  | { name: 'compare'; ids: string[] };
+  | { name: 'compare'; ids: string[] }
+  | { name: 'datasets'; id: string | null; tab?: DatasetTab };
 
 /** Most runs a compare URL carries (a longer selection is cut, not refused). */
 export const MAX_COMPARE_RUNS = 64;
@@ -30,6 +33,7 @@ export function parseRoute(hash: string): Route {
     if (id) return { name: 'run', id, tab: sub === 'replay' ? 'replay' : 'overview' };
   }
   if (head === 'launch') return { name: 'launch', from: arg ? decode(arg) : null };
+  if (head === 'datasets') return { name: 'datasets', id: arg ? decode(arg) : null, tab: DATASET_TABS.includes(sub ?? '') ? (sub as DatasetTab) : 'label' };
   if (head === 'compare') {
     const ids = (arg ?? '')
       .split(',')
@@ -48,6 +52,8 @@ export function routeHref(route: Route): string {
       return route.from ? `#/launch/${encodeURIComponent(route.from)}` : '#/launch';
     case 'compare':
       return `#/compare/${route.ids.map(encodeURIComponent).join(',')}`;
+    case 'datasets':
+      return route.id ? `#/datasets/${encodeURIComponent(route.id)}/${route.tab ?? 'label'}` : '#/datasets';
     default:
       return '#/runs';
   }
