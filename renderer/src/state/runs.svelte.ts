@@ -23,6 +23,7 @@ export interface RunFilters {
 
 /** Whether Resume can continue the run (a finished run only when its target was raised). */
 export function resumable(run: RunInfo): boolean {
+  if (run.external) return false; // imported from another library: read-only
   return run.status === 'stopped' || run.status === 'crashed' || run.status === 'failed' || (run.status === 'finished' && run.step < run.totalSteps);
 }
 
