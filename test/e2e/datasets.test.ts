@@ -129,9 +129,27 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
     const copyId = (await call<DatasetInfo[]>(app, 'datasets:list')).find((d) => d.name === 're-imported')!.id;
     expect((await call<DatasetDetail>(app, 'datasets:get', { id: copyId, limit: 500 })).rows).toEqual(original);
 
+    // A malformed file: the lines and reasons are shown, nothing is stored.
+    const bad = '{"prompt": "p", "chosen": "c", "rejected": "r"}\n{"prompt": "p", "chosen": 3, "rejected": "r"}\n{oops\n';
+    await page.getByTestId('import-file').setInputFiles({ name: 'bad.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(bad) });
+    await expect.poll(() => page.getByTestId('transfer-error').textContent(), LONG).toMatch(/nothing was stored \(2 errors\):\nline 2: "chosen" must be a string, got number\nline 3: bad JSON/);
+    await screenshot(page, 'datasets-06-import-refused');
+    expect((await call<DatasetDetail>(app, 'datasets:get', { id: copyId })).info.size).toBe(10);
+
+    // A second labeller on the same pairs (A/B order re-drawn): Cohen's κ appears.
+    await page.getByTestId('dataset-tab-label').click();
+    await page.locator('select[aria-label="Labeller to overlap with"]').selectOption('ann');
+    await page.getByRole('button', { name: /Queue 50 of their pairs/ }).click();
+    await expect.poll(progress, LONG).toBe('10 labelled · 10 waiting');
+    await page.getByTestId('labeller').fill('bob');
+    await page.getByTestId('pair-prompt').click();
+    for (const [i, key] of ['1', '2', '1', '2'].entries()) await press(key, `${11 + i} labelled · ${9 - i} waiting`);
+    await expect.poll(() => page.getByTestId('kappa').textContent(), LONG).toMatch(/^-?\d\.\d\d$/);
+    await screenshot(page, 'datasets-07-agreement');
+
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
     await expect.poll(() => page.getByTestId('datasets-list').locator('tr[data-dataset]').count(), LONG).toBe(2);
-    await screenshot(page, 'datasets-06-list');
+    await screenshot(page, 'datasets-08-list');
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
   });
 });
