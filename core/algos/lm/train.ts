@@ -10,6 +10,7 @@
  * is seeded per step, the data RNG is checkpointed, samples are seeded per step and prompt).
  */
 import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { ALGO_METRIC } from '../metrics.js';
 import { METRIC } from '../../common/metrics.js';
@@ -226,6 +227,7 @@ export async function trainLm(kind: LmRunKind, opts: TrainRunOptions): Promise<T
       return { step, index, prompt, completion: tokenizer.decodeLossy(gen) };
     });
 
+  await mkdir(opts.runDir, { recursive: true });
   const writer = new MetricWriter(opts.runDir);
   const loopStart = performance.now();
   const startStep = step;
