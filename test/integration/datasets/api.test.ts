@@ -8,15 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetDetail, DatasetInfo, DatasetPairInfo, DatasetRowInfo } from '../../../core/api/datasets.js';
 import { LmEngine } from '../../../core/lm/engine.js';
-import { saveLm } from '../../../core/lm/files.js';
+import { lmArtifacts, saveLm } from '../../../core/lm/files.js';
 import { trainBpe } from '../../../core/lm/tokenizer.js';
 import { openAppBackend, type AppBackend } from '../../../core/runner/service.js';
 import { checksummer } from '../../../core/store/checksum.js';
+import { saveCheckpoint } from '../../../core/store/checkpoints.js';
 import { call } from '../../unit/runner/helpers.js';
 
 let backend: AppBackend;
 let home: string;
 let lmDir: string;
+let lm: { engine: LmEngine; tokenizer: ReturnType<typeof trainBpe> };
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'policylab-datasets-api-'));
@@ -25,6 +27,7 @@ beforeAll(async () => {
   const engine = new LmEngine({ nLayer: 1, nEmbd: 16, nHead: 2, ctx: 64, vocabSize: 280, dropout: 0 }, 3);
   mkdirSync(lmDir, { recursive: true });
   await saveLm(lmDir, engine, tokenizer, await checksummer(), false);
+  lm = { engine, tokenizer };
   backend = await openAppBackend({ home, transport: 'browser' });
 });
 
@@ -108,5 +111,17 @@ describe('datasets over the API', () => {
     expect(after.pending).toEqual([]);
     const rel = await backend.invoke('datasets:generate', { id: info.id, task: 'arithmetic', model: { kind: 'lm', dir: 'relative/path' }, count: 1 });
     expect(!rel.ok && rel.error.message).toMatch(/must be an absolute path/);
+  });
+
+  it("generates from an LM run's checkpoint (its `lm` model), recording the run and step", async () => {
+    const run = await backend.store.createRun({ algo: 'sft', env: 'text', config: {}, seed: 1 });
+    await saveCheckpoint(backend.store.runDir(run.id), { step: 40, models: { lm: lmArtifacts(lm.engine, lm.tokenizer) }, state: {} }, undefined, { fsync: false });
+    const info = await call<DatasetInfo>(backend, 'datasets:create', { name: 'from a run' });
+    const gen = await call<{ added: number }>(backend, 'datasets:generate', { id: info.id, task: 'arithmetic', model: { kind: 'run', runId: run.id, step: 40 }, count: 3, maxNewTokens: 4 });
+    expect(gen.added).toBe(3);
+    const d = await call<DatasetDetail>(backend, 'datasets:get', { id: info.id });
+    expect(d.pending.every((p) => p.modelRunId === run.id && p.checkpointStep === 40)).toBe(true);
+    const missing = await backend.invoke('datasets:generate', { id: info.id, task: 'arithmetic', model: { kind: 'run', runId: run.id, step: 41 }, count: 1 });
+    expect(!missing.ok && missing.error.message).toMatch(/has no checkpoint at step 41 \(have: 40\)/);
   });
 });
