@@ -242,7 +242,8 @@ async function writeRunFolder(tmp: string, id: string, run: ParsedRun, importedA
     activeMs: Number.isFinite(lastWall - firstWall) ? Math.max(0, Math.round((lastWall - firstWall) * 1000)) : 0,
     runningSince: null,
     step: Math.max(first.step, last.step),
-    totalSteps: null,
+    // The run is complete: its length is the steps it reached (so it shows as done, never as resumable).
+    totalSteps: Math.max(first.step, last.step),
     episodes: run.episodes,
     tags: ['external', run.library],
     notes: '',

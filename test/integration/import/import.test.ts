@@ -72,6 +72,26 @@ describe('policylab import: TensorBoard event files (CleanRL) and SB3 monitor.cs
     expect(await points(runs[0]!.id, 'charts/episodicReturn')).toEqual([[256, 5], [512, 9], [512, 11]]);
   });
 
+  it("SB3's TensorBoard keys: ep_rew_mean → rollout/episodeReturn, entropy_loss → −train/entropy, others kept", async () => {
+    const dir = join(src, 'PPO_1');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'events.out.tfevents.1700000000.host.7.0'),
+      eventFile([
+        { wallTime: 5, step: 2048, values: [{ tag: 'rollout/ep_rew_mean', simple: 22.5 }, { tag: 'time/fps', simple: 900 }, { tag: 'train/entropy_loss', tensorFloat: -0.69, encoding: 'content' }, { tag: 'custom/thing', tensorDouble: 3 }, { tag: 'weights', histogramLike: true }] },
+        { wallTime: 9, step: 4096, values: [{ tag: 'rollout/ep_rew_mean', simple: 40 }] },
+      ]),
+    );
+    const { runs, parsed } = await importPaths(store, [dir]);
+    expect(runs[0]).toMatchObject({ name: 'PPO_1', algo: 'stablebaselines3', env: 'unknown', step: 4096, totalSteps: 4096, status: 'finished' });
+    expect(runs[0]!.external!.library).toBe('Stable-Baselines3');
+    expect(parsed[0]!.skipped).toBe(1);
+    expect(await points(runs[0]!.id, 'rollout/episodeReturn')).toEqual([[2048, 22.5], [4096, 40]]);
+    expect(await points(runs[0]!.id, 'time/sps')).toEqual([[2048, 900]]);
+    expect(await points(runs[0]!.id, 'train/entropy')).toEqual([[2048, -Math.fround(-0.69)]]);
+    expect(await points(runs[0]!.id, 'custom/thing')).toEqual([[2048, 3]]);
+  });
+
   it('an SB3 monitor.csv: steps from summed lengths, env from its header', async () => {
     const dir = join(src, 'sb3');
     mkdirSync(dir);
