@@ -53,6 +53,10 @@ describe('policylab import: TensorBoard event files (CleanRL) and SB3 monitor.cs
     store = await RunStore.open(home);
     expect(store.getRun(r.id).external).toEqual(r.external);
     expect(runFolders()).toEqual([r.id]);
+    // Deleting the imported run removes PolicyLab's copy only, never the source files.
+    await store.deleteRun(r.id);
+    expect(runFolders()).toEqual([]);
+    expect(readdirSync(dir)).toEqual(['events.out.tfevents.1700000000.host.1.0']);
   });
 
   it('two episodes ending at the same global step are two records, not one overwritten', async () => {
