@@ -1,5 +1,5 @@
 /**
- * Hash routes (`#/runs`, `#/launch[/<id>]`, `#/run/<id>[/replay]`, `#/compare/<id>,<id>…`): they keep the page URL
+ * Hash routes (`#/runs`, `#/launch[/<id>]`, `#/run/<id>[/replay]`, `#/compare/<id>,<id>…`, `#/sweeps[/<id>]`): they keep the page URL
  * (and browser mode's `?token=`) untouched, survive reloads, and need nothing from the server. Pure functions, so
  * they are unit-tested in Node; state/router.svelte.ts follows `location.hash` with them.
  */
@@ -12,6 +12,7 @@ export type Route =
   | { name: 'launch'; from: string | null }
   | { name: 'run'; id: string; tab?: RunTab }
   | { name: 'compare'; ids: string[] }
+  | { name: 'sweeps'; id: string | null }
   | { name: 'datasets'; id: string | null; tab?: DatasetTab };
 
 /** Most runs a compare URL carries (a longer selection is cut, not refused). */
@@ -33,6 +34,7 @@ export function parseRoute(hash: string): Route {
     if (id) return { name: 'run', id, tab: sub === 'replay' ? 'replay' : 'overview' };
   }
   if (head === 'launch') return { name: 'launch', from: arg ? decode(arg) : null };
+  if (head === 'sweeps') return { name: 'sweeps', id: arg ? decode(arg) : null };
   if (head === 'datasets') return { name: 'datasets', id: arg ? decode(arg) : null, tab: DATASET_TABS.includes(sub ?? '') ? (sub as DatasetTab) : 'label' };
   if (head === 'compare') {
     const ids = (arg ?? '')
@@ -54,6 +56,8 @@ export function routeHref(route: Route): string {
       return `#/compare/${route.ids.map(encodeURIComponent).join(',')}`;
     case 'datasets':
       return route.id ? `#/datasets/${encodeURIComponent(route.id)}/${route.tab ?? 'label'}` : '#/datasets';
+    case 'sweeps':
+      return route.id ? `#/sweeps/${encodeURIComponent(route.id)}` : '#/sweeps';
     default:
       return '#/runs';
   }
