@@ -10,6 +10,10 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetDetail, DatasetInfo } from '../../core/api/datasets.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
+import { lmArtifacts, loadLm } from '../../core/lm/files.js';
+import { saveCheckpoint } from '../../core/store/checkpoints.js';
+import { checksummer } from '../../core/store/checksum.js';
+import { RunStore } from '../../core/store/db.js';
 import { trainFixtureLm } from './fixture-lm.js';
 import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
 
@@ -33,6 +37,13 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
     app = await startE2eServer(async (home) => {
       lmDir = join(home, 'fixture-lm');
       await trainFixtureLm(lmDir);
+      // An SFT run's checkpoint holding that LM as its `lm` model (as core/algos/lm saves it).
+      const store = await RunStore.open(home);
+      const run = await store.createRun({ algo: 'sft', env: 'text', config: {}, seed: 1, name: 'fixture sft' });
+      const { engine, tokenizer } = await loadLm(lmDir, await checksummer());
+      await saveCheckpoint(store.runDir(run.id), { step: 40, models: { lm: lmArtifacts(engine, tokenizer) }, state: {} }, undefined, { fsync: false });
+      await store.updateRun(run.id, { status: 'finished' });
+      await store.close();
     });
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -151,5 +162,23 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
     await expect.poll(() => page.getByTestId('datasets-list').locator('tr[data-dataset]').count(), LONG).toBe(2);
     await screenshot(page, 'datasets-08-list');
     expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
+  });
+
+  it("picks an LM run's checkpoint from lists and generates from it", async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Datasets', exact: true }).click();
+    await page.getByRole('link', { name: 'e2e prefs' }).click();
+    await page.locator('summary', { hasText: 'Generate pairs' }).click();
+    await page.getByTestId('generate-model-kind').selectOption('run');
+    await expect.poll(() => page.locator('select[name="run-id"] option').allTextContents(), LONG).toEqual(['fixture sft (sft)']);
+    await expect.poll(() => page.locator('select[name="step"] option').allTextContents(), LONG).toEqual(['step 40']);
+    await page.getByTestId('generate-count').fill('3');
+    await page.locator('input[name="seed"]').fill('7');
+    await page.getByTestId('generate').click();
+    await expect.poll(progress, LONG).toBe('10 labelled · 5 waiting');
+    await expect.poll(() => page.getByTestId('dataset-summary').textContent(), LONG).toMatch(/10 rows · A 4 · B 3 · tie 2 · skip 1 · 5 waiting/);
+    await screenshot(page, 'datasets-09-from-run');
+    const id = (await call<DatasetInfo[]>(app, 'datasets:list')).find((d) => d.name === 'e2e prefs')!.id;
+    const pending = (await call<DatasetDetail>(app, 'datasets:get', { id })).pending;
+    expect(pending.slice(2).map((p) => [p.modelRunId !== null, p.checkpointStep])).toEqual([[true, 40], [true, 40], [true, 40]]);
   });
 });

@@ -83,8 +83,12 @@ export class CurationState {
   /** Rows for agreement statistics (up to 500, newest rows of the dataset's first page). */
   rows = $state.raw<DatasetRowInfo[]>([]);
 
-  constructor(id: string) {
+  readonly #onchange: () => void;
+
+  /** `onchange`: called after every change of the dataset (the list and summary refresh). */
+  constructor(id: string, onchange: () => void = () => {}) {
     this.id = id;
+    this.#onchange = onchange;
   }
 
   get current(): DatasetPairInfo | null {
@@ -157,6 +161,7 @@ export class CurationState {
       this.error = null;
       this.#show();
       void this.#refreshInfo();
+      this.#onchange();
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -178,6 +183,7 @@ export class CurationState {
       this.error = null;
       this.#show();
       void this.#refreshInfo();
+      this.#onchange();
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -219,6 +225,7 @@ export class CurationState {
       this.message = `Generated ${r.added} pairs in ${r.seconds.toFixed(1)} s (worker process); ${r.pending} waiting.`;
       this.error = null;
       await this.load();
+      this.#onchange();
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -232,6 +239,7 @@ export class CurationState {
       this.message = `Oracle (synthetic) labelled the queue: best reachable reward-model accuracy ${(100 * info.bayesAccuracy).toFixed(1)}% over ${info.pairs} oracle pairs.`;
       this.error = null;
       await this.load();
+      this.#onchange();
     } catch (err) {
       this.error = errorText(err);
     }
@@ -242,6 +250,7 @@ export class CurationState {
       const r = await api().call('datasets:requeue', { id: this.id, labeller, limit });
       this.message = `Queued ${r.queued} of ${labeller}'s pairs for a second labeller.`;
       await this.load();
+      this.#onchange();
     } catch (err) {
       this.error = errorText(err);
     }
