@@ -298,9 +298,8 @@ export class RedisCollective implements Collective {
     const name = `allReduceMean (operation ${op})`;
     // A copy: the command is written to the socket later, and x is the caller's.
     const bytes = Buffer.from(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
-    await this.#run(name, () => this.#arrive(op, bytes));
     const keys = Array.from({ length: this.worldSize }, (_, r) => this.#key('g', op, r));
-    const bufs = await this.#run(name, () => this.#client.mgetBuffer(...keys));
+    const bufs = await this.#run(name, () => this.#arrive(op, bytes, keys));
     const vectors = bufs.map((b, r) => {
       if (b === null) throw new Error(`DD-PPO rank ${this.rank}: ${name}: rank ${r}'s vector is missing on Redis at ${this.#url} (expired or deleted)`);
       if (b.byteLength !== bytes.byteLength) throw new Error(`DD-PPO rank ${this.rank}: ${name}: rank ${r} sent ${b.byteLength / 4} floats, this rank ${x.length}; every rank must all-reduce the same length`);
@@ -313,7 +312,7 @@ export class RedisCollective implements Collective {
 
   async barrier(): Promise<void> {
     const op = this.#op++;
-    await this.#run(`barrier (operation ${op})`, () => this.#arrive(op, null));
+    await this.#run(`barrier (operation ${op})`, () => this.#arrive(op, null, []));
   }
 
   /**
@@ -359,8 +358,12 @@ export class RedisCollective implements Collective {
     } while (cursor !== '0');
   }
 
-  /** Writes this rank's vector (if any), counts its arrival, and returns once every rank has arrived at `op`. */
-  async #arrive(op: number, bytes: Buffer | null): Promise<void> {
+  /**
+   * Writes this rank's vector (if any), counts its arrival, and once every rank has arrived at `op` returns the
+   * values of `keys` (the ranks' vectors). The MGET is pipelined behind the command that ends the wait (the go
+   * tokens' RPUSH, or the BLPOP on the same connection), so it costs no round trip of its own.
+   */
+  async #arrive(op: number, bytes: Buffer | null, keys: string[]): Promise<(Buffer | null)[]> {
     if (this.#session === null) throw new Error('the run is not joined yet (rank 0: connect() opens it; other ranks: call fetchSpec() first)');
     const N = this.worldSize;
     const m = this.#client.multi();
@@ -376,17 +379,19 @@ export class RedisCollective implements Collective {
       if (N > 1) cleanup.rpush(this.#key('go', op), ...Array.from({ length: N - 1 }, () => '1')).pexpire(this.#key('go', op), this.#ttlMs);
       // Every rank has finished operation op − 1 (it arrived here after reading it): its keys can go.
       if (op > 0) cleanup.del(this.#key('n', op - 1), this.#key('go', op - 1), ...Array.from({ length: N }, (_, r) => this.#key('g', op - 1, r)));
-      await cleanup.exec();
-      return;
+      const [, values] = await Promise.all([cleanup.exec(), keys.length ? this.#client.mgetBuffer(...keys) : []]);
+      return values;
     }
-    await this.#waitForGo(op);
+    return this.#waitForGo(op, keys);
   }
 
-  async #waitForGo(op: number): Promise<void> {
+  async #waitForGo(op: number, keys: string[]): Promise<(Buffer | null)[]> {
     const started = Date.now();
     for (;;) {
-      const got = await this.#blocking.blpop(this.#key('go', op), WAIT_SLICE_S);
-      if (got !== null) return;
+      // Redis runs a connection's commands in order: the MGET runs the moment the BLPOP returns (a timed-out slice's
+      // MGET is discarded).
+      const [got, values] = await Promise.all([this.#blocking.blpop(this.#key('go', op), WAIT_SLICE_S), keys.length ? this.#blocking.mgetBuffer(...keys) : []]);
+      if (got !== null) return values;
       this.#checkBroken();
       const [abort, joined, arrivedText] = await Promise.all([this.#client.get(this.#key('abort')), this.#client.smembers(this.#key('joined')), this.#client.get(this.#key('n', op))]);
       if (abort !== null) {
