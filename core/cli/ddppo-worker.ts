@@ -9,6 +9,7 @@
  *   --redis-url  POLICYLAB_REDIS_URL
  *   --run-key    POLICYLAB_RUN_KEY
  *   --rank       RANK, else JOB_COMPLETION_INDEX + 1 (the Job holds the N − 1 workers; rank 0 is the training run)
+ *   (WORLD_SIZE, when set, is checked against the run's worker count.)
  */
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -33,6 +34,8 @@ export interface WorkerArgs {
   rank: number;
   timeoutMs: number;
   joinTimeoutMs: number;
+  /** From WORLD_SIZE, when set: checked against the run's worker count. */
+  worldSize?: number;
 }
 
 /** The spec rank 0 publishes, validated here: it comes over the network. */
@@ -60,14 +63,19 @@ export function resolveWorkerArgs(opts: DdppoWorkerCliOptions, env: NodeJS.Proce
   if (rank === 0) throw new UsageError('rank 0 is the training run itself (policylab train --algo ddppo --transport redis); workers are ranks 1 … N − 1');
   const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : parseInteger('--timeout-ms', opts.timeoutMs, 100, 24 * 3600 * 1000);
   const joinTimeoutMs = opts.joinTimeoutMs === undefined ? Math.max(timeoutMs, DEFAULT_JOIN_TIMEOUT_MS) : parseInteger('--join-timeout-ms', opts.joinTimeoutMs, 100, 7 * 24 * 3600 * 1000);
-  return { url, runKey, rank, timeoutMs, joinTimeoutMs };
+  const args: WorkerArgs = { url, runKey, rank, timeoutMs, joinTimeoutMs };
+  if (env.WORLD_SIZE !== undefined && env.WORLD_SIZE !== '') {
+    args.worldSize = parseInteger('WORLD_SIZE', env.WORLD_SIZE, 2, 64);
+    if (rank >= args.worldSize) throw new UsageError(`rank ${rank} is outside WORLD_SIZE ${args.worldSize} (ranks 1 … ${args.worldSize - 1} are workers)`);
+  }
+  return args;
 }
 
 /** Runs the worker; resolves to the exit code. Usage errors throw UsageError (exit 2). */
 export async function ddppoWorkerCommand(opts: DdppoWorkerCliOptions): Promise<number> {
   const args = resolveWorkerArgs(opts);
   const where = redactUrl(args.url);
-  const coll = await RedisCollective.connect({ url: args.url, runKey: args.runKey, rank: args.rank, timeoutMs: args.timeoutMs, joinTimeoutMs: args.joinTimeoutMs });
+  const coll = await RedisCollective.connect({ url: args.url, runKey: args.runKey, rank: args.rank, timeoutMs: args.timeoutMs, joinTimeoutMs: args.joinTimeoutMs, worldSize: args.worldSize });
   let terminated: string | null = null;
   const onSignal = (signal: NodeJS.Signals): void => {
     // A deleted pod or Ctrl-C: tell the others why this rank is leaving, then go (the run cannot go on without it).

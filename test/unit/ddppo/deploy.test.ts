@@ -127,6 +127,7 @@ describe('ddppo-worker flags', () => {
   it('flags win over the environment; RANK over JOB_COMPLETION_INDEX', () => {
     expect(resolveWorkerArgs({ rank: '2', redisUrl: 'redis://x:1', runKey: 'r', timeoutMs: '500', joinTimeoutMs: '900' }, { ...env, RANK: '3' })).toEqual({ url: 'redis://x:1', runKey: 'r', rank: 2, timeoutMs: 500, joinTimeoutMs: 900 });
     expect(resolveWorkerArgs({}, { ...env, RANK: '3', JOB_COMPLETION_INDEX: '0' }).rank).toBe(3);
+    expect(resolveWorkerArgs({}, { ...env, RANK: '3', WORLD_SIZE: '4' }).worldSize).toBe(4);
   });
   it('refuses what is missing or malformed, naming the flag or variable', () => {
     expect(() => resolveWorkerArgs({}, {})).toThrow('--redis-url is required (or set POLICYLAB_REDIS_URL)');
@@ -139,5 +140,6 @@ describe('ddppo-worker flags', () => {
     expect(() => resolveWorkerArgs({}, { ...env, JOB_COMPLETION_INDEX: '-1' })).toThrow('JOB_COMPLETION_INDEX must be ≥ 0, got -1');
     expect(() => resolveWorkerArgs({ rank: '1', timeoutMs: '10' }, env)).toThrow('--timeout-ms must be ≥ 100, got 10');
     expect(() => resolveWorkerArgs({ rank: '1', joinTimeoutMs: '5s' }, env)).toThrow('--join-timeout-ms must be a decimal integer');
+    expect(() => resolveWorkerArgs({ rank: '4' }, { ...env, WORLD_SIZE: '4' })).toThrow('rank 4 is outside WORLD_SIZE 4 (ranks 1 … 3 are workers)');
   });
 });
