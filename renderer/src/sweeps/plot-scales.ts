@@ -16,7 +16,7 @@ export interface Axis {
 export function formatNumber(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(1).replace('e+', 'e');
+  if (a >= 1e4 || a < 1e-3) return Number(v.toPrecision(3)).toExponential().replace('e+', 'e');
   return Number(v.toPrecision(3)).toString();
 }
 
@@ -60,9 +60,12 @@ const VIRIDIS = [
   [253, 231, 37],
 ] as const;
 
-/** Viridis colour of t in [0, 1] (low = dark purple, high = yellow). */
+/**
+ * Viridis colour of t in [0, 1] (low = dark purple, high = light green). The map is cut at 85%: its last, yellow
+ * stretch is nearly invisible as a thin line on a light background.
+ */
 export function viridis(t: number): string {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
+  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * 0.85 * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
   const u = x - i;
   const [a, b] = [VIRIDIS[i]!, VIRIDIS[i + 1]!];

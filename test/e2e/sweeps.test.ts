@@ -1,0 +1,88 @@
+/**
+ * Sweeps in the browser: launch a small grid sweep (2 learning rates × 2 seeds of tiny CartPole PPO runs) from the
+ * Sweeps view, watch it finish, and see the results table per configuration, the parallel-coordinates plot and the
+ * metric-vs-parameter scatter; a bad value is refused with the key named, before anything runs.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
+import { screenshot, startE2eServer, type E2eServer } from './helpers.js';
+
+const LONG = { timeout: 180_000, interval: 250 };
+const chromiumPath = findChromium();
+
+describe.skipIf(!chromiumPath)(`sweeps view${chromiumPath ? '' : ' (skipped: no Chromium; install it or set CHROMIUM_PATH)'}`, () => {
+  let app: E2eServer;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    app = await startE2eServer();
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ viewport: { width: 1300, height: 1000 } })).newPage();
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  async function fillForm(lrValues: string): Promise<void> {
+    await page.getByTestId('sweep-total-steps').fill('512');
+    await page.getByTestId('sweep-seeds').fill('1, 2');
+    await page.getByTestId('sweep-param-values').first().fill(lrValues);
+    await page.getByTestId('sweep-config').fill('{"numEnvs": 2, "numSteps": 64}');
+  }
+
+  it('refuses a bad value, naming the swept key, and starts nothing', async () => {
+    await page.goto(app.server.url);
+    await page.getByRole('link', { name: 'Sweeps', exact: true }).click();
+    await expect.poll(() => page.getByTestId('sweeps-empty').isVisible(), LONG).toBe(true);
+    await page.getByTestId('sweep-new').click();
+    await expect.poll(() => page.getByTestId('sweep-param-key').first().inputValue(), LONG).toBe('lr');
+    await fillForm('0.001, -1');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.getByTestId('sweep-form-error').textContent(), LONG).toMatch(/spec\.parameters\.lr: must be > 0, got -1 \(configuration 1: lr=-1\)/);
+    await screenshot(page, 'sweeps-01-bad-value');
+    expect(app.backend.store.listSweeps()).toEqual([]);
+    expect(app.backend.store.listRuns()).toEqual([]);
+  });
+
+  it('launches a 2 × 2 sweep, shows the results table, parallel coordinates and scatter when it finishes', async () => {
+    await fillForm('0.001, 0.0003');
+    await page.getByTestId('sweep-start').click();
+    await expect.poll(() => page.url(), LONG).toMatch(/#\/sweeps\/[a-z0-9-]+$/);
+    await expect.poll(() => page.getByTestId('sweep-detail').isVisible(), LONG).toBe(true);
+    await expect.poll(() => page.locator('[data-testid="sweeps-list"] [data-testid="sweep-status"]').first().textContent(), LONG).toBe('finished');
+    await expect.poll(() => page.locator('[data-testid="sweep-results"] tbody tr').count(), LONG).toBe(2);
+    // Every seed has its value once the sweep is done.
+    await expect.poll(() => page.locator('[data-testid="sweep-results"] tbody').textContent(), LONG).toMatch(/2\/2[\s\S]*2\/2/);
+    const rows = await page.locator('[data-testid="sweep-results"] tbody tr').allTextContents();
+    expect(rows[0]).toContain('0.001');
+    expect(rows[1]).toContain('3e-4');
+
+    // The numbers in the table are the sweep's aggregates over its runs' last values.
+    const [sweep] = app.backend.store.listSweeps();
+    expect(sweep).toMatchObject({ status: 'finished', plannedRuns: 4 });
+    const values = sweep!.runs.filter((r) => r.point === 0).map((r) => app.backend.store.getRun(r.runId).summary['rollout/episodeReturn']!.last);
+    const mean = (values[0]! + values[1]!) / 2;
+    expect(rows[0]).toContain(Number(mean.toPrecision(3)).toString());
+
+    expect(await page.locator('[data-testid="sweep-parallel"] polyline').count()).toBe(2);
+    expect(await page.locator('[data-testid="sweep-parallel"] .axis-name').allTextContents()).toEqual(['lr', 'mean rollout/episodeReturn']);
+    expect(await page.locator('[data-testid="sweep-scatter"] circle.dot').count()).toBe(4);
+    expect(await page.locator('[data-testid="sweep-scatter"] circle.mean').count()).toBe(2);
+    // Hovering a table row highlights its line.
+    await page.locator('[data-testid="sweep-results"] tbody tr').first().hover();
+    await expect.poll(() => page.locator('[data-testid="sweep-parallel"] polyline[stroke-width="4"]').count(), LONG).toBe(1);
+    await screenshot(page, 'sweeps-02-results');
+
+    // Another metric: the table re-aggregates.
+    await page.getByTestId('sweep-metric').selectOption('train/entropy');
+    await expect.poll(() => page.locator('[data-testid="sweep-parallel"] .axis-name').last().textContent(), LONG).toBe('mean train/entropy');
+    expect(errors).toEqual([]);
+  });
+});
