@@ -87,8 +87,20 @@ describe.skipIf(!chromiumPath)(`statistics panel and run import in Chromium${chr
     await expect.poll(() => panel.textContent(), LONG).toMatch(/Not scored \(no train\/policyLoss\): cleanrl ppo/);
     await page.getByLabel('Score metric').selectOption('rollout/episodeReturn');
     await expect.poll(() => page.getByTestId('stats-table').locator('tbody tr').count(), LONG).toBe(2);
+    expect(await page.getByTestId('stats-envs').count()).toBe(0);
     await panel.scrollIntoViewIfNeeded();
     await screenshot(page, 'compare-statistics');
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('warns when the compared runs span several envs (raw scores on different scales)', async () => {
+    const csv = Buffer.from('#{"t_start": 1700000000, "env_id": "Acrobot-v1"}\nr,l,t\n-500,500,1\n-120,120,2\n').toString('base64');
+    const up = await app.backend.invoke('import:upload', { uploadId: 'e2e-acrobot', path: 'sb3/0.monitor.csv', offset: 0, data: [csv] });
+    expect(up.ok).toBe(true);
+    const done = (await app.backend.invoke('import:commit', { uploadId: 'e2e-acrobot' })) as { ok: true; value: { runs: { id: string; env: string }[] } };
+    expect(done.value.runs[0]!.env).toBe('Acrobot-v1');
+    await page.evaluate(`location.hash = '#/compare/${[ids[0], done.value.runs[0]!.id].join(',')}'`);
+    await expect.poll(() => page.getByTestId('stats-envs').textContent(), LONG).toMatch(/span 2 envs/);
     expect(consoleErrors).toEqual([]);
   });
 });
