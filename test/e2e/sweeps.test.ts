@@ -85,4 +85,26 @@ describe.skipIf(!chromiumPath)(`sweeps view${chromiumPath ? '' : ' (skipped: no 
     await expect.poll(() => page.locator('[data-testid="sweep-parallel"] .axis-name').last().textContent(), LONG).toBe('mean train/entropy');
     expect(errors).toEqual([]);
   });
+
+  it('Stop stops the sweep as a whole: queued runs never start', async () => {
+    await page.getByTestId('sweep-new').click();
+    await fillForm('0.001, 0.0003');
+    await page.getByTestId('sweep-total-steps').fill('50000000');
+    await page.getByTestId('sweep-name').fill('long sweep');
+    await page.getByTestId('sweep-start').click();
+    const row = page.locator('[data-testid="sweeps-list"] tr', { hasText: 'long sweep' });
+    // Runs at once is 2: two train, two wait.
+    await expect.poll(() => row.textContent(), LONG).toMatch(/2 running, 2 queued|2 queued, 2 running/);
+    await screenshot(page, 'sweeps-03-running');
+    await row.getByTestId('sweep-stop').click();
+    await expect.poll(() => row.getByTestId('sweep-status').textContent(), LONG).toBe('stopped');
+    await expect.poll(() => row.textContent(), LONG).toContain('4 stopped');
+    const sweep = app.backend.store.listSweeps().find((s) => s.name === 'long sweep')!;
+    const runs = sweep.runs.map((r) => app.backend.store.getRun(r.runId));
+    expect(runs.filter((r) => r.startedAt === null)).toHaveLength(2);
+    // Stopped before any episode ended: no values, so no empty plots either.
+    if (runs.every((r) => !r.summary['rollout/episodeReturn'])) expect(await page.getByTestId('sweep-no-values').isVisible()).toBe(true);
+    await screenshot(page, 'sweeps-04-stopped');
+    expect(errors).toEqual([]);
+  });
 });

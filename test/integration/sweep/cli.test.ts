@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SweepDetail } from '../../../core/api/sweeps.js';
 import type { RunRecord, SweepRecord } from '../../../core/store/index.js';
+import { openAppBackend } from '../../../core/runner/service.js';
 import { cli, cliDone, until } from '../folder/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'policylab-sweep-'));
@@ -111,6 +112,26 @@ describe('policylab sweep', () => {
     for (const r of records.filter((x) => x.id !== running.id)) {
       expect(r.step).toBe(0);
       expect(existsSync(join(home, 'runs', r.id, 'metrics.jsonl'))).toBe(false);
+    }
+  });
+
+  it("shows in the app while it runs, and the app's Stop stops the CLI's sweep as a whole", async () => {
+    const home = join(root, 'from-app');
+    const run = cli(home, ['sweep', writeSpec('long2.json', tiny(50_000_000)), '--max-runs', '1']);
+    await until('the sweep to be recorded with its runs', () => existsSync(join(home, 'db.json')) && db(home).sweeps[0]?.runs.length === 4, 120_000);
+    const backend = await openAppBackend({ home, transport: 'browser' });
+    try {
+      const listed = await backend.invoke('sweeps:list', undefined, {});
+      expect(listed.ok && listed.value.map((s) => [s.status, s.owner?.kind, s.owner?.pid])).toEqual([['running', 'cli', run.child.pid]]);
+      const id = db(home).sweeps[0]!.id;
+      const stopped = await backend.invoke('sweeps:stop', { id }, {});
+      expect(stopped.ok && stopped.value.status).toBe('stopping');
+      expect(await run.exited).toBe(130);
+      const sweep = db(home).sweeps[0]!;
+      expect(sweep.status).toBe('stopped');
+      expect(sweep.runs.map((r) => runFile(home, r.runId).status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    } finally {
+      await backend.close();
     }
   });
 
