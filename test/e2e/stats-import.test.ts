@@ -57,7 +57,7 @@ describe.skipIf(!chromiumPath)(`statistics panel and run import in Chromium${chr
   });
 
   it('compares it with PolicyLab runs: per-group CIs, profiles and P(improvement) from the worker', async () => {
-    const runs = (await app.backend.invoke('runs:list')) as { ok: true; value: { id: string; name: string }[] };
+    const runs = (await app.backend.invoke('runs:list', undefined)) as { ok: true; value: { id: string; name: string }[] };
     const imported = runs.value.find((r) => r.name === 'cleanrl ppo')!.id;
     await page.evaluate(`location.hash = '#/compare/${[...ids, imported].join(',')}'`);
     const panel = page.getByTestId('stats-panel');
