@@ -94,6 +94,26 @@ describe('sweeps over the API', () => {
     expect((await invokeError('sweeps:stop', { id: started.id })).message).toMatch(/already stopped/);
   });
 
+  it('repeats a random search: the same samplerSeed gives the same configurations, run with the same seeds', async () => {
+    const spec = { algo: 'fake', env: 'CartPole-v1', totalSteps: 20, method: 'random', count: 3, samplerSeed: 5, parameters: { tickMs: { min: 1, max: 9, int: true } }, seeds: [4, 9] };
+    const a = await call<SweepInfo>(backend, 'sweeps:start', { spec });
+    const b = await call<SweepInfo>(backend, 'sweeps:start', { spec });
+    const c = await call<SweepInfo>(backend, 'sweeps:start', { spec: { ...spec, samplerSeed: 6 } });
+    const done = (id: string) => until(`sweep ${id} to finish`, async () => {
+      const d = await call<SweepDetail>(backend, 'sweeps:get', { id });
+      return d.status === 'finished' ? d : null;
+    });
+    const [da, db, dc] = [await done(a.id), await done(b.id), await done(c.id)];
+    const points = (d: SweepDetail) => d.results.map((p) => p.params.tickMs);
+    expect(points(da)).toEqual(points(db));
+    expect(points(da)).not.toEqual(points(dc));
+    expect(points(da).every((v) => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 9)).toBe(true);
+    const runs = await call<RunInfo[]>(backend, 'runs:list');
+    const configs = (id: string) => runs.filter((r) => r.tags.includes(`sweep:${id}`)).map((r) => [r.seed, r.config.tickMs]).sort();
+    expect(configs(a.id)).toEqual(configs(b.id));
+    expect(configs(a.id).map(([seed]) => seed)).toEqual([4, 4, 4, 9, 9, 9]);
+  });
+
   it('refuses a bad spec with an issue naming the key, and unknown sweeps', async () => {
     const bad = await invokeError('sweeps:start', { spec: { ...grid(60, [2]), parameters: { tickMz: { values: [1] } } } });
     expect(bad.code).toBe('invalid_request');
