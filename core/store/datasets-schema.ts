@@ -112,6 +112,8 @@ export const DatasetFileSchema = z.strictObject({
   rows: z.array(PreferenceRowSchema),
   pending: z.array(PendingPairSchema),
   deleted: z.array(DeletedRowSchema),
+  /** The last labelling-journal entry folded into this file (datasets-journal.ts). */
+  journalSeq: z.number().int().nonnegative().default(0),
 });
 export type DatasetFile = z.infer<typeof DatasetFileSchema>;
 

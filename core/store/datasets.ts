@@ -24,6 +24,7 @@ import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { assertRunId, newRunId } from './ids.js';
 import { writeFileAtomic } from './fs-utils.js';
 import { withFileLock } from './lock.js';
+import { appendJournal, applyEntry, COMPACT_AT, type JournalEntry, type JournalOp, readJournal, removeJournal } from './datasets-journal.js';
 import type { RunStore } from './db.js';
 import { describeZodError } from './schema.js';
 import {
@@ -61,6 +62,20 @@ function assertDatasetId(id: unknown): asserts id is string {
   } catch {
     throw new StoreError('NOT_FOUND', `invalid dataset id ${JSON.stringify(id)}: expected lower-case letters, digits, '-' or '_'`);
   }
+}
+
+/** The labelling journal beside a dataset's file (datasets-journal.ts). */
+export function journalPath(home: string, id: string): string {
+  return datasetPath(home, id).replace(/\.json$/, '.journal.jsonl');
+}
+
+/** A dataset as it is on disk: its file with its labelling journal applied (validated; null when missing). */
+export async function readDataset(home: string, id: string): Promise<DatasetFile | null> {
+  const data = await readDatasetFile(datasetPath(home, id));
+  if (!data) return null;
+  const jp = journalPath(home, id);
+  for (const e of (await readJournal(jp)).entries) applyEntry(data, e, jp);
+  return data;
 }
 
 /** Parses and validates a dataset file's text; errors name the file and the field. */
@@ -108,8 +123,9 @@ export async function rebuildDatasetIndex(home: string): Promise<DatasetSummary[
   const names = await readdir(join(home, DATASETS_DIR)).catch(() => [] as string[]);
   const out: DatasetSummary[] = [];
   for (const n of names.filter((x) => x.endsWith('.json') && !x.startsWith('.')).sort()) {
-    const d = await readDatasetFile(join(home, DATASETS_DIR, n)).catch(() => null);
-    if (d && `${d.id}.json` === n) out.push(summarize(d));
+    const id = n.slice(0, -'.json'.length);
+    const d = await readDataset(home, id).catch(() => null);
+    if (d && d.id === id) out.push(summarize(d));
   }
   return out.sort(byCreation);
 }
@@ -144,8 +160,12 @@ export function pairFields(label: Label, responseA: string, responseB: string): 
   return { chosen: null, rejected: null };
 }
 
-/** A change to a dataset, applied to the file as it is on disk under the lock. Throw (before mutating) to refuse. */
-export type DatasetChange<T> = (d: DatasetFile, now: string) => T;
+/**
+ * A change to a dataset, applied to the dataset as it is on disk under the lock. Throw (before mutating) to refuse.
+ * A change that is exactly a label or an undo reports it with `journal` and is appended to the journal; any other
+ * change makes the write a rewrite of the file (folding the journal in).
+ */
+export type DatasetChange<T> = (d: DatasetFile, now: string, journal: (op: JournalOp) => void) => T;
 
 export interface CreateDatasetInput {
   name: string;
@@ -185,13 +205,19 @@ interface Queued {
 export class DatasetStore {
   readonly home: string;
   readonly #runs: RunStore;
-  readonly #cache = new Map<string, { signature: string | null; data: DatasetFile }>();
+  /** Per dataset: its file's stat signature, how far its journal was applied, and the materialised dataset. */
+  readonly #cache = new Map<string, { signature: string | null; journalOffset: number; journalEntries: number; data: DatasetFile }>();
   readonly #waiting = new Map<string, Queued[]>();
   readonly #writing = new Map<string, Promise<void>>();
 
-  constructor(runs: RunStore) {
+  readonly #compactAt: number;
+
+  /** `compactAt`: journal entries that trigger a fold (default COMPACT_AT; tests use fewer). */
+  constructor(runs: RunStore, options: { compactAt?: number } = {}) {
     this.#runs = runs;
     this.home = runs.home;
+    this.#compactAt = options.compactAt ?? COMPACT_AT;
+    if (!Number.isInteger(this.#compactAt) || this.#compactAt < 1) throw invalid(`compactAt must be a positive integer, got ${options.compactAt}`);
   }
 
   /** The datasets index (summaries), oldest first. Entries in an unknown shape (another version) are left out. */
@@ -224,6 +250,7 @@ export class DatasetStore {
       rows: [],
       pending: [],
       deleted: [],
+      journalSeq: 0,
     };
     const checked = DatasetFileSchema.safeParse(data);
     if (!checked.success) throw invalid(describeZodError(checked.error, 'createDataset'));
@@ -231,22 +258,44 @@ export class DatasetStore {
     await mkdir(join(this.home, DATASETS_DIR), { recursive: true });
     await withFileLock(path, async () => {
       await new Low(new DatasetFileAdapter(path), checked.data).write();
-      this.#cache.set(data.id, { signature: await statSignature(path), data: checked.data });
+      this.#cache.set(data.id, { signature: await statSignature(path), journalOffset: 0, journalEntries: 0, data: checked.data });
       await this.#index(checked.data);
     });
     return summarize(checked.data);
   }
 
-  /** The dataset as it is on disk now (validated; a copy). */
+  /** The dataset as it is on disk now (its file and journal, validated; a copy). */
   async read(id: string): Promise<DatasetFile> {
+    return structuredClone((await this.#materialize(id)).data);
+  }
+
+  /**
+   * The dataset with every journal entry on disk applied: the file is re-read only when its signature changed, the
+   * journal only from where this process last read it. Returns the torn tail's offset, if any (the writer cuts it).
+   */
+  async #materialize(id: string): Promise<{ data: DatasetFile; tornAt: number | null; journalEntries: number }> {
     const path = datasetPath(this.home, id);
-    const signature = await statSignature(path);
-    const cached = this.#cache.get(id);
-    if (cached && signature !== null && cached.signature === signature) return structuredClone(cached.data);
-    const data = await readDatasetFile(path);
-    if (!data) throw new StoreError('NOT_FOUND', `unknown dataset ${JSON.stringify(id)} (no ${path})`);
-    this.#cache.set(id, { signature, data });
-    return structuredClone(data);
+    const jp = journalPath(this.home, id);
+    try {
+      const signature = await statSignature(path);
+      let cached = this.#cache.get(id);
+      if (!cached || signature === null || cached.signature !== signature) {
+        const data = await readDatasetFile(path);
+        if (!data) throw new StoreError('NOT_FOUND', `unknown dataset ${JSON.stringify(id)} (no ${path})`);
+        cached = { signature, journalOffset: 0, journalEntries: 0, data };
+        this.#cache.set(id, cached);
+      }
+      const j = await readJournal(jp, cached.journalOffset);
+      for (const e of j.entries) applyEntry(cached.data, e, jp);
+      if (j.size >= cached.journalOffset) {
+        cached.journalEntries += j.entries.length;
+        cached.journalOffset = j.size;
+      }
+      return { data: cached.data, tornAt: j.torn > 0 ? j.size : null, journalEntries: cached.journalEntries };
+    } catch (e) {
+      this.#cache.delete(id);
+      throw e;
+    }
   }
 
   /**
@@ -282,30 +331,41 @@ export class DatasetStore {
     const results: { q: Queued; ok: boolean; value: unknown }[] = [];
     try {
       await withFileLock(path, async () => {
-        const signature = await statSignature(path);
-        const cached = this.#cache.get(id);
-        let data: DatasetFile;
-        if (cached && signature !== null && cached.signature === signature) data = cached.data;
-        else {
-          const disk = await readDatasetFile(path);
-          if (!disk) throw new StoreError('NOT_FOUND', `unknown dataset ${JSON.stringify(id)} (no ${path})`);
-          data = disk;
-        }
+        const { data, tornAt, journalEntries } = await this.#materialize(id);
         const now = new Date().toISOString();
+        const ops: JournalOp[] = [];
+        let rewrite = false;
         for (const q of batch) {
+          const before = ops.length;
           try {
-            results.push({ q, ok: true, value: q.change(data, now) });
+            results.push({ q, ok: true, value: q.change(data, now, (op) => ops.push(op)) });
+            if (ops.length === before) rewrite = true;
           } catch (e) {
+            ops.length = before;
             results.push({ q, ok: false, value: e instanceof ZodError ? invalid(describeZodError(e, 'dataset')) : e });
           }
         }
         if (!results.some((r) => r.ok)) return;
-        purgeDeleted(data, Date.parse(now));
         data.updatedAt = now;
-        // Drop the cache first: if the write fails, the next change re-reads what is really on disk.
+        const jp = journalPath(this.home, id);
+        // Drop the cache first: if a write fails, the next change re-reads what is really on disk.
         this.#cache.delete(id);
-        await new Low(new DatasetFileAdapter(path), data).write();
-        this.#cache.set(id, { signature: await statSignature(path), data });
+        if (!rewrite) {
+          const entries = ops.map((op, i): JournalEntry => ({ seq: data.journalSeq + 1 + i, at: now, ...op }));
+          await appendJournal(jp, entries, tornAt);
+          data.journalSeq += entries.length;
+          const size = (await stat(jp)).size;
+          this.#cache.set(id, { signature: await statSignature(path), journalOffset: size, journalEntries: journalEntries + entries.length, data });
+          // A long journal is folded by a write of its own, after these labels are on disk and answered: at 100k
+          // rows the fold takes about a second, which no key press should wait for.
+          if (journalEntries + entries.length >= this.#compactAt) void this.change(id, () => undefined).catch(() => undefined);
+        } else {
+          // Fold: the file now holds every journal entry (journalSeq says up to which), then the journal goes.
+          purgeDeleted(data, Date.parse(now));
+          await new Low(new DatasetFileAdapter(path), data).write();
+          await removeJournal(jp);
+          this.#cache.set(id, { signature: await statSignature(path), journalOffset: 0, journalEntries: 0, data });
+        }
         await this.#index(data);
       });
     } catch (e) {
@@ -347,7 +407,7 @@ export class DatasetStore {
   /** Labels a pending pair: it leaves `pending` and becomes a row. Returns the row. */
   async label(id: string, input: LabelInput): Promise<PreferenceRow> {
     if (!(LABELS as readonly string[]).includes(input?.label)) throw invalid(`label must be one of ${LABELS.join(', ')}, got ${JSON.stringify(input?.label)}`);
-    return this.change(id, (d, now) => {
+    return this.change(id, (d, now, journal) => {
       const i = d.pending.findIndex((p) => p.id === input.pairId);
       if (i < 0) throw new StoreError('NOT_FOUND', `no pending pair ${JSON.stringify(input.pairId)} in dataset ${id}`);
       const p = d.pending[i]!;
@@ -376,13 +436,14 @@ export class DatasetStore {
       );
       d.pending.splice(i, 1);
       d.rows.push(row);
+      journal({ op: 'label', pairId: p.id, row });
       return row;
     });
   }
 
   /** Undo of a label: the row goes back to the front of `pending` (with its texts as labelled). */
   async unlabel(id: string, rowId: string): Promise<PendingPair> {
-    return this.change(id, (d) => {
+    return this.change(id, (d, _now, journal) => {
       const i = d.rows.findIndex((r) => r.id === rowId);
       if (i < 0) throw new StoreError('NOT_FOUND', `no row ${JSON.stringify(rowId)} in dataset ${id}`);
       const r = d.rows[i]!;
@@ -398,6 +459,7 @@ export class DatasetStore {
       };
       d.rows.splice(i, 1);
       d.pending.unshift(pair);
+      journal({ op: 'unlabel', rowId });
       return pair;
     });
   }
@@ -519,6 +581,9 @@ export class DatasetStore {
         if (isNodeError(e) && e.code === 'ENOENT') throw new StoreError('NOT_FOUND', `unknown dataset ${JSON.stringify(id)}`);
         throw e;
       }
+      await rename(journalPath(this.home, id), aside.replace(/\.json$/, '.journal.jsonl')).catch((e: unknown) => {
+        if (!(isNodeError(e) && e.code === 'ENOENT')) throw e;
+      });
       this.#cache.delete(id);
       await this.#runs.updateDatasets((entries) => entries.filter((e) => e.id !== id));
     });
