@@ -1,20 +1,22 @@
 /**
- * Preference datasets: one lowdb file per dataset, `datasets/<id>.json`, registered in db.json's datasets index.
+ * Preference datasets: one lowdb file per dataset, `datasets/<id>.json`, registered in db.json's datasets index, plus
+ * its labelling journal `datasets/<id>.journal.jsonl` (datasets-journal.ts).
  *
  * Human labels must never be lost or half-written, by this process or any other on the same folder:
  * - **Every change is a read-modify-write under the dataset's inter-process lock** (proper-lockfile on
- *   `datasets/<id>.json.lock`): the change applies to the file as it is on disk at that moment (re-read when its
- *   stat signature differs from this process's last write), so the app and a CLI labelling the same dataset both land.
- * - **Writes are atomic** (temp file + rename): a reader, or a process killed mid-write, sees the old file or the
- *   new one, never a torn one. kill -9 while labelling therefore loses at most the label whose write was in flight.
- * - **A label is on disk within one write**: a change starts its write at once; changes made while a write is in
- *   flight join the next one (one file write per batch, not per change). `npm run bench -- datasets` measures the
- *   latency on a 10k-row dataset.
+ *   `datasets/<id>.json.lock`): the change applies to the dataset as it is on disk at that moment (the file re-read
+ *   when its stat signature changed, the journal from where this process last read it), so the app and a CLI
+ *   labelling the same dataset both land.
+ * - **A label (or an undo) is one appended journal line**; any other change rewrites the file atomically (temp file +
+ *   rename), folding the journal in. A reader, or a process killed mid-write, sees the old file or the new one and a
+ *   journal whose torn last line is ignored: kill -9 while labelling loses at most the label in flight.
+ * - **A label is on disk when its promise resolves**: a change starts its write at once; changes made while a write is
+ *   in flight join the next one. `npm run bench -- datasets` measures it on a 10k-row dataset.
  * - **The index entry is rewritten under the same lock**, so db.json never ends up with an older summary.
- * - **Every read is validated** (datasets-schema.ts); a file that fails is left in place untouched and reported
- *   (StoreError CORRUPT naming the file and field), never overwritten.
+ * - **Every read is validated** (datasets-schema.ts, datasets-journal.ts); a file that fails is left in place
+ *   untouched and reported (StoreError CORRUPT naming the file and field or line), never overwritten.
  * - Deleting a row keeps it in `deleted` (recoverable until the dataset is exported or a day passes); deleting a
- *   dataset moves its file to `datasets/.deleted/`.
+ *   dataset moves its files to `datasets/.deleted/`.
  */
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
