@@ -380,8 +380,7 @@ export async function importIntoDataset(
   text: string,
   options: Omit<ParseOptions, 'existingIds'> = {},
 ): Promise<ImportResult> {
-  const d = await ds.read(id);
-  const existingIds = new Set<string>([...d.rows.map((r) => r.id), ...d.pending.map((p) => p.id), ...d.deleted.map((x) => x.row.id)]);
+  const existingIds = await ds.view(id, (d) => new Set<string>([...d.rows.map((r) => r.id), ...d.pending.map((p) => p.id), ...d.deleted.map((x) => x.row.id)]));
   const { format, rows } = parseImport(text, { ...options, existingIds });
   const size = await ds.addRows(id, rows);
   return { format, imported: rows.length, size };

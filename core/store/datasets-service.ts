@@ -112,16 +112,12 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
     },
     'datasets:get': ({ id, offset, limit, pending, ...filter }) =>
       mapped(async (): Promise<DatasetDetail> => {
-        const d = await ds.read(id);
-        const hits = d.rows.filter((r) => matches(r, filter));
+        const page = await ds.view(id, (d) => {
+          const hits = d.rows.filter((r) => matches(r, filter));
+          return structuredClone({ rows: hits.slice(offset, offset + limit), matching: hits.length, pending: d.pending.slice(0, pending), deleted: d.deleted });
+        });
         await store.refresh();
-        return {
-          info: summary(id),
-          rows: hits.slice(offset, offset + limit) as DatasetRowInfo[],
-          matching: hits.length,
-          pending: d.pending.slice(0, pending),
-          deleted: d.deleted,
-        };
+        return { info: summary(id), ...page, rows: page.rows as DatasetRowInfo[] };
       }),
     'datasets:create': (req) => mapped(() => ds.create({ name: req.name, description: req.description ?? '', task: req.task ?? null })),
     'datasets:delete': ({ id }) =>
@@ -169,11 +165,10 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
       }),
     'datasets:export': ({ id, format }) =>
       mapped(async () => {
-        const d = await ds.read(id);
-        const out = exportRows(d.rows, format);
+        const { out, name } = await ds.view(id, (d) => ({ out: exportRows(d.rows, format), name: d.name }));
         await ds.markExported(id);
-        const safe = d.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '') || d.id;
-        return { ...out, filename: `${safe}.${format}.jsonl` };
+        const safe = name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-|-$/g, '');
+        return { ...out, filename: `${safe || id}.${format}.jsonl` };
       }),
     'datasets:generate': (req) =>
       mapped(async () => {

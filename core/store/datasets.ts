@@ -272,6 +272,14 @@ export class DatasetStore {
   }
 
   /**
+   * Runs `fn` on the dataset as it is on disk now without copying it (a page of a 100k-row dataset should not cost a
+   * copy of all of it). `fn` must not keep or change what it is given; what it returns should be new objects.
+   */
+  async view<T>(id: string, fn: (d: Readonly<DatasetFile>) => T): Promise<T> {
+    return fn((await this.#materialize(id)).data);
+  }
+
+  /**
    * The dataset with every journal entry on disk applied: the file is re-read only when its signature changed, the
    * journal only from where this process last read it. Returns the torn tail's offset, if any (the writer cuts it).
    */
