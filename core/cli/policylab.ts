@@ -4,6 +4,7 @@
  *   runs    list the runs in the data folder (POLICYLAB_HOME or the per-OS default)
  *   export  write runs' metrics as CSV or JSON
  *   import  other libraries' runs (TensorBoard event files, SB3 monitor.csv) as read-only external runs
+ *   sweep   a grid or random search over a config × explicit seeds, from a JSON spec (core/sweep/spec.ts)
  *   algos   the algorithms, their config flags (defaults, descriptions) and per-env presets
  *   serve   browser mode: the app's UI and API on 127.0.0.1 with a per-launch token
  *   ddppo-worker  one worker (rank ≥ 1) of a DD-PPO run on the redis transport, on this machine (deploy/README.md)
@@ -87,6 +88,18 @@ function buildProgram(): Command {
 
   // policylab datasets … (core/cli/datasets.ts)
   registerDatasetsCommand(program, userPath);
+
+  program
+    .command('sweep')
+    .description('run a grid or random search over an algorithm config × seeds, described by a JSON spec (see README: Sweeps)')
+    .argument('<spec.json>', 'the sweep spec (relative to the folder the command was typed in)', userPath)
+    .option('--max-runs <n>', 'runs that train at once; more wait in the queue (default: POLICYLAB_MAX_RUNS, the app setting, or cores − 1, at most 4)')
+    .option('--json', 'print the results as JSON')
+    .option('--home <dir>', 'data folder', userPath)
+    .action(async (spec: string, opts: { maxRuns?: string; json?: boolean; home?: string }) => {
+      const { sweepCommand } = await import('./sweep.js');
+      process.exitCode = await sweepCommand(spec, opts);
+    });
 
   program
     .command('algos')
