@@ -21,7 +21,11 @@ export function sweepHandlers(controller: SweepController, store: RunStore): Pic
   };
   const info = (record: SweepRecord): SweepInfo => withOwner(sweepInfo(record, lookup), record);
   return {
-    'sweeps:list': async () => controller.list().map(info).reverse(),
+    // A `policylab sweep` killed outright (no Ctrl-C) leaves its sweep `running`: listing marks it stopped.
+    'sweeps:list': async () => {
+      await controller.reconcile();
+      return controller.list().map(info).reverse();
+    },
     'sweeps:get': async ({ id, metric }) => {
       const record = controller.get(id);
       return withOwner(sweepResults(record, lookup, metric), record);
