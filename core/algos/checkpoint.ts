@@ -11,6 +11,7 @@ import type { RunningMeanStdState, RewardScalerState } from '../common/normalize
 import type { Rng, RngState } from '../common/rng.js';
 import type { VectorEnvCopySnapshot } from '../envs/index.js';
 import type { Collector } from './collect.js';
+import type { GsdeNoiseState } from './gsde.js';
 import type { ActorCritic } from './model.js';
 import type { Optimizer, OptimizerState } from './nn/optim.js';
 
@@ -61,6 +62,8 @@ interface LoopState extends LoopCounters {
   obsRms: RunningMeanStdState | null;
   rewardScaler: RewardScalerState | null;
   optimizers: Record<string, OptimizerState>;
+  /** gSDE's exploration matrices and resampling position (absent without gSDE). */
+  gsdeNoise?: GsdeNoiseState;
 }
 
 export interface CheckpointParts {
@@ -95,6 +98,7 @@ export async function saveLoopCheckpoint(
     obsRms: collector.obsRms?.getState() ?? null,
     rewardScaler: collector.rewardScaler?.getState() ?? null,
     optimizers: optimizerStates,
+    ...(collector.gsdeNoise ? { gsdeNoise: collector.gsdeNoise.state() } : {}),
   };
   const finite = Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v)));
   await saveCheckpoint(runDir, { step: counters.globalStep, models: model.toArtifacts(), arrays, state, metrics: finite }, { keepLast });
@@ -136,6 +140,10 @@ export async function loadLoopCheckpoint(runDir: string, parts: CheckpointParts,
   if (collector.rewardScaler) {
     if (!s.rewardScaler) throw new Error(`checkpoint at step ${ckpt.step} has no reward statistics, but normalizeReward is on`);
     collector.rewardScaler.setState(s.rewardScaler);
+  }
+  if (collector.gsdeNoise) {
+    if (!s.gsdeNoise) throw new Error(`checkpoint at step ${ckpt.step} has no gSDE noise state, but useSde is on`);
+    collector.gsdeNoise.restore(s.gsdeNoise);
   }
   return loopCountersOf(s);
 }

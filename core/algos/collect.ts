@@ -17,6 +17,7 @@ import type { Rng } from '../common/rng.js';
 import { RolloutBuffer } from '../common/rollout.js';
 import type { VectorEnv } from '../envs/vector.js';
 import type { CommonConfig } from './config-common.js';
+import { GsdeNoise } from './gsde.js';
 import type { ActorCritic } from './model.js';
 import type { RolloutShape, Samples } from './types.js';
 
@@ -41,6 +42,11 @@ export class Collector {
   readonly buffer: RolloutBuffer;
   readonly obsRms: RunningMeanStd | null;
   readonly rewardScaler: RewardScaler | null;
+  /**
+   * gSDE's per-env exploration matrices (null without gSDE): drawn at the start of every rollout (SB3's
+   * `reset_noise(n_envs)` in collect_rollouts) and again every sdeSampleFreq vector steps when that is > 0.
+   */
+  readonly gsdeNoise: GsdeNoise | null;
   /** The current (normalised) observation of every copy: the policy's next input. */
   readonly normObs: Float32Array;
   readonly #finalObs: Float32Array;
@@ -73,6 +79,7 @@ export class Collector {
     this.#rowScratch = new Float32Array(obsDim);
     this.#obsScratch = new Float32Array(N * obsDim);
     this.obsRms = config.normalizeObs ? new RunningMeanStd(obsDim, { clip: config.clipObs }) : null;
+    this.gsdeNoise = model.gsde ? new GsdeNoise(model.gsde, N, config.sdeSampleFreq ?? -1) : null;
     this.rewardScaler = config.normalizeReward ? new RewardScaler(N, config.gamma, { clip: config.clipReward }) : null;
   }
 
@@ -128,11 +135,14 @@ export class Collector {
     let running = N;
     let steps = 0;
     let envSteps = 0;
+    const noise = this.gsdeNoise;
+    if (noise) noise.resample(model.logStd, rng);
     let t0 = performance.now();
     for (let t = 0; t < capacity; t++) {
       const row = t * N;
+      noise?.beforeStep(model.logStd, rng);
       // One batched forward pass: sample actions for every copy.
-      model.act(this.normObs, N, rng, false, this.#actions, this.#envActions, this.#logProbs, this.config.clipActions);
+      model.act(this.normObs, N, rng, false, this.#actions, this.#envActions, this.#logProbs, this.config.clipActions, noise);
       buffer.obs.set(this.normObs, row * obsDim);
       buffer.actions.set(this.#actions, row * actDim);
       buffer.logProbs.set(this.#logProbs, row);

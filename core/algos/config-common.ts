@@ -31,6 +31,18 @@ export const commonFields = {
   normalizeReward: z.boolean().describe('Scale rewards by the std of a discounted running return (Gymnasium NormalizeReward).'),
   clipReward: z.number().gt(0).describe('Clip scaled rewards to ±clipReward.'),
   logStdInit: z.number().min(-5).max(2).describe('Continuous actions: initial value of the state-independent log standard deviation.'),
+  useSde: z
+    .boolean()
+    .describe(
+      'Continuous actions: generalized state-dependent exploration (gSDE; SB3 `use_sde`): noise φ(s)ᵀE from the actor\'s last hidden features φ and matrices E ~ N(0, σ²) resampled every sdeSampleFreq steps, instead of independent Gaussian noise per step.',
+    ),
+  sdeSampleFreq: z
+    .number()
+    .int()
+    .min(-1)
+    .describe('gSDE: resample the exploration matrices every this many steps (SB3 `sde_sample_freq`); −1 or 0: only at the start of each rollout.'),
+  fullStd: z.boolean().describe('gSDE: one log σ per (feature, action) pair (SB3 `full_std`); false: one per feature, shared by the actions.'),
+  useExpln: z.boolean().describe('gSDE: σ = exp(L) for L ≤ 0 and log1p(L) + 1 above (SB3 `use_expln`), so σ grows slowly; false: σ = exp(L).'),
   clipActions: z.boolean().describe('Continuous actions: clip sampled actions to the action space bounds before stepping the env.'),
   evalInterval: z.number().int().min(0).describe('Run deterministic evaluation episodes every this many env steps (and at the end); 0 disables.'),
   evalEpisodes: z.number().int().min(1).max(100).describe('Evaluation episodes per evaluation (the first is saved for replay).'),
@@ -53,6 +65,10 @@ export const commonDefaults = {
   normalizeReward: false,
   clipReward: 10,
   logStdInit: 0,
+  useSde: false,
+  sdeSampleFreq: -1,
+  fullStd: true,
+  useExpln: false,
   clipActions: true,
   evalInterval: 25_000,
   evalEpisodes: 5,
@@ -89,6 +105,27 @@ export function runFields(overrides: Partial<Record<'evalInterval' | 'checkpoint
   };
 }
 
+/**
+ * gSDE's fields (PPO, A2C and TRPO; continuous actions only — a discrete env refuses useSde), SB3's names in
+ * camelCase with SB3's defaults. logStdInit (in runFields) is gSDE's initial log σ too.
+ */
+export function sdeFields() {
+  return {
+    useSde: commonFields.useSde.default(commonDefaults.useSde),
+    sdeSampleFreq: commonFields.sdeSampleFreq.default(commonDefaults.sdeSampleFreq),
+    fullStd: commonFields.fullStd.default(commonDefaults.fullStd),
+    useExpln: commonFields.useExpln.default(commonDefaults.useExpln),
+  };
+}
+
+/** gSDE's part of a parsed config (absent for algorithms without gSDE). */
+export interface SdeConfig {
+  useSde: boolean;
+  sdeSampleFreq: number;
+  fullStd: boolean;
+  useExpln: boolean;
+}
+
 /** Shape of the fields every algorithm's parsed config carries (the loop reads only these). */
 export interface CommonConfig {
   numEnvs: number;
@@ -102,6 +139,11 @@ export interface CommonConfig {
   normalizeReward: boolean;
   clipReward: number;
   logStdInit: number;
+  /** gSDE (PPO, A2C, TRPO only; see sdeFields). */
+  useSde?: boolean;
+  sdeSampleFreq?: number;
+  fullStd?: boolean;
+  useExpln?: boolean;
   clipActions: boolean;
   evalInterval: number;
   evalEpisodes: number;

@@ -43,3 +43,27 @@ export function gsdeLogProbEntropyTf(
     return { logProb, entropy };
   });
 }
+
+/** π(·|s) under gSDE as a distribution object for tfjs losses (the role DiagGaussian plays without gSDE). */
+export class GsdeDistributionTf {
+  constructor(
+    readonly spec: GsdeSpec,
+    readonly mean: tf.Tensor2D,
+    readonly logStd: tf.Tensor,
+    /** The actor's last hidden features (detached inside). */
+    readonly latent: tf.Tensor2D,
+  ) {}
+
+  /** v(s) = φ(s)² S² + ε, [n, d], with φ detached. */
+  variance(): tf.Tensor2D {
+    return tf.tidy(() => tf.matMul(stopGradient(this.latent).square(), gsdeStdTf(this.spec, this.logStd).square()).add(GSDE_EPSILON) as tf.Tensor2D);
+  }
+
+  logProb(actions: tf.Tensor2D): tf.Tensor1D {
+    return gsdeLogProbEntropyTf(this.spec, this.mean, this.logStd, this.latent, actions).logProb;
+  }
+
+  entropy(): tf.Tensor1D {
+    return gsdeLogProbEntropyTf(this.spec, this.mean, this.logStd, this.latent, this.mean).entropy;
+  }
+}

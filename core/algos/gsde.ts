@@ -225,3 +225,47 @@ export class GsdeNoise {
     this.#stepsSinceSample = state.stepsSinceSample;
   }
 }
+
+/**
+ * TRPO's Fisher-vector product in the log-std parameters, one sample: adds scale · Σ_j g_j (g_j · u) / (2 v_j²) into
+ * out, with g_j = ∂v_j/∂L (φ detached) — the Fisher of N(μ, v) in v is 1/(2v²), and μ and v are orthogonal in it.
+ */
+export function gsdeLogStdFisherVector(
+  s: GsdeSpec,
+  logStd: ArrayLike<number>,
+  std: ArrayLike<number>,
+  latent: ArrayLike<number>,
+  lOff: number,
+  v: ArrayLike<number>,
+  u: ArrayLike<number>,
+  out: Float64Array,
+  scale: number,
+): void {
+  const d = s.actionDim;
+  for (let j = 0; j < d; j++) {
+    let gu = 0;
+    for (let i = 0; i < s.latentDim; i++) {
+      const k = paramIndex(s, i, j);
+      const f2 = latent[lOff + i] * latent[lOff + i];
+      gu += 2 * f2 * std[i * d + j] * dStdOf(logStd[k], s.useExpln) * u[k];
+    }
+    const w = (scale * gu) / (2 * v[j] * v[j]);
+    for (let i = 0; i < s.latentDim; i++) {
+      const k = paramIndex(s, i, j);
+      const f2 = latent[lOff + i] * latent[lOff + i];
+      out[k] += w * 2 * f2 * std[i * d + j] * dStdOf(logStd[k], s.useExpln);
+    }
+  }
+}
+
+/** KL(N(μ_old, v_old) ‖ N(μ_new, v_new)) summed over the d action dimensions, one sample. */
+export function gsdeKl(oldMean: ArrayLike<number>, oldVar: ArrayLike<number>, vOff: number, newMean: ArrayLike<number>, newVar: ArrayLike<number>, mOff: number, d: number): number {
+  let kl = 0;
+  for (let j = 0; j < d; j++) {
+    const vo = oldVar[vOff + j];
+    const vn = newVar[j];
+    const diff = oldMean[mOff + j] - newMean[mOff + j];
+    kl += 0.5 * (Math.log(vn / vo) + (vo + diff * diff) / vn - 1);
+  }
+  return kl;
+}

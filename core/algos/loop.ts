@@ -19,7 +19,7 @@ import { Collector, type PhaseClock } from './collect.js';
 import { parseConfig, type CommonConfig } from './config-common.js';
 import { evalSeed, evaluatePolicy } from './evaluate.js';
 import { ALGO_METRIC } from './metrics.js';
-import { ActorCritic } from './model.js';
+import { ActorCritic, gsdeOptionOf } from './model.js';
 import { algoSpec, type AlgoConfig, type AlgoId } from './registry.js';
 
 /** Training episodes the recent return (progress, "solved") averages over, as the benchmark does. */
@@ -111,7 +111,14 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const venv = new VectorEnv(opts.env, shape.numEnvs, opts.seed);
   const rng = new Rng(opts.seed);
   const model = ActorCritic.create(
-    { obsDim: env.obsDim, actionSpace: env.actionSpace, hiddenSizes: common.hiddenSizes, activation: common.activation, logStdInit: common.logStdInit },
+    {
+      obsDim: env.obsDim,
+      actionSpace: env.actionSpace,
+      hiddenSizes: common.hiddenSizes,
+      activation: common.activation,
+      logStdInit: common.logStdInit,
+      gsde: gsdeOptionOf(common),
+    },
     rng,
   );
   const optimizers = impl.createOptimizers(model, config);

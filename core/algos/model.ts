@@ -15,6 +15,7 @@ import { artifactsFromWeights } from '../common/network-artifacts.js';
 import { GAIN, type MlpSpec } from '../common/networks.js';
 import { categoricalLogProbJs, categoricalModeJs, gaussianLogProbJs, sampleCategoricalJs } from '../common/distributions-js.js';
 import type { Rng } from '../common/rng.js';
+import { gsdeLogProb, gsdeLogStdSize, gsdeStd, gsdeVariance, type GsdeNoise, type GsdeSpec } from './gsde.js';
 import { MlpNet, mlpParamCount, type Activation } from './nn/mlp.js';
 
 export interface ModelSpec {
@@ -23,6 +24,16 @@ export interface ModelSpec {
   hiddenSizes: number[];
   activation: Activation;
   logStdInit: number;
+  /**
+   * gSDE (core/algos/gsde.ts) instead of a state-independent log-std: the log-std block holds the p×d (fullStd) or
+   * p log σ of the exploration matrices, p = the last hidden width. Box action spaces only.
+   */
+  gsde?: { fullStd: boolean; useExpln: boolean } | null;
+}
+
+/** The model's gSDE option from a config's gSDE fields (null when useSde is off or the algorithm has none). */
+export function gsdeOptionOf(c: { useSde?: boolean; fullStd?: boolean; useExpln?: boolean }): ModelSpec['gsde'] {
+  return c.useSde ? { fullStd: c.fullStd ?? true, useExpln: c.useExpln ?? false } : null;
 }
 
 export class ActorCritic {
@@ -37,8 +48,10 @@ export class ActorCritic {
   readonly grads: Float32Array;
   readonly actor: MlpNet;
   readonly critic: MlpNet;
-  /** Box only (empty for discrete): log σ per action dimension. */
+  /** Box only (empty for discrete): log σ per action dimension, or with gSDE the exploration matrices' log σ. */
   readonly logStd: Float32Array;
+  /** gSDE's shapes (null: a state-independent Gaussian, or discrete). */
+  readonly gsde: GsdeSpec | null;
   /** [actor | logStd] and [critic] as views, for algorithms with separate optimizers. */
   readonly actorParams: Float32Array;
   readonly criticParams: Float32Array;
@@ -51,7 +64,7 @@ export class ActorCritic {
   readonly high: Float32Array | null;
 
   constructor(spec: ModelSpec) {
-    this.spec = { ...spec, hiddenSizes: [...spec.hiddenSizes] };
+    this.spec = { ...spec, hiddenSizes: [...spec.hiddenSizes], gsde: spec.gsde ? { ...spec.gsde } : null };
     const space = spec.actionSpace;
     this.discrete = space.kind === 'discrete';
     this.numActions = space.kind === 'discrete' ? space.n : space.shape.reduce((a, b) => a * b, 1);
@@ -61,7 +74,13 @@ export class ActorCritic {
     const actorSizes = [spec.obsDim, ...spec.hiddenSizes, this.numActions];
     const criticSizes = [spec.obsDim, ...spec.hiddenSizes, 1];
     const nActor = mlpParamCount(actorSizes);
-    const nLogStd = this.discrete ? 0 : this.numActions;
+    if (spec.gsde && this.discrete) {
+      throw new Error('useSde needs a continuous (Box) action space; this env has discrete actions (turn useSde off)');
+    }
+    this.gsde = spec.gsde
+      ? { latentDim: spec.hiddenSizes[spec.hiddenSizes.length - 1], actionDim: this.numActions, fullStd: spec.gsde.fullStd, useExpln: spec.gsde.useExpln }
+      : null;
+    const nLogStd = this.discrete ? 0 : this.gsde ? gsdeLogStdSize(this.gsde) : this.numActions;
     const nCritic = mlpParamCount(criticSizes);
     const total = nActor + nLogStd + nCritic;
     this.params = new Float32Array(total);
@@ -99,7 +118,8 @@ export class ActorCritic {
    * One batched forward pass for `batch` observations: samples an action per row (or takes the mode when
    * `deterministic`), writes actions (batch × actDim) and their log-probabilities (when `logProbs` is given).
    * Continuous actions are stored unclipped (the log-prob is of the sample); `envActions` receives the clipped
-   * copy to step the env with (the same array as `actions` for discrete spaces).
+   * copy to step the env with (the same array as `actions` for discrete spaces). With gSDE, a sampled action is
+   * μ(s) + φ(s)ᵀE_e with env row e's exploration matrix from `noise` (required then; deterministic: μ(s)).
    */
   act(
     obs: Float32Array,
@@ -110,6 +130,7 @@ export class ActorCritic {
     envActions: Float32Array | Int32Array,
     logProbs: Float32Array | null,
     clipActions: boolean,
+    noise: GsdeNoise | null = null,
   ): void {
     const out = this.actor.forward(obs, batch);
     const n = this.numActions;
@@ -125,6 +146,10 @@ export class ActorCritic {
     const logStd = this.logStd;
     const low = this.low!;
     const high = this.high!;
+    if (this.gsde) {
+      this.#actGsde(out, batch, deterministic, actions, envActions as Float32Array, logProbs, clipActions, noise);
+      return;
+    }
     for (let i = 0; i < batch; i++) {
       const o = i * n;
       for (let j = 0; j < n; j++) {
@@ -134,6 +159,50 @@ export class ActorCritic {
       }
       if (logProbs) logProbs[i] = gaussianLogProbJs(out, logStd, actions, o, o);
     }
+  }
+
+  #gsdeNoiseOut = new Float32Array(0);
+
+  #actGsde(
+    out: Float32Array,
+    batch: number,
+    deterministic: boolean,
+    actions: Float32Array,
+    envActions: Float32Array,
+    logProbs: Float32Array | null,
+    clipActions: boolean,
+    noise: GsdeNoise | null,
+  ): void {
+    const s = this.gsde!;
+    const n = this.numActions;
+    const latent = this.latent(batch);
+    if (!deterministic) {
+      if (!noise) throw new Error('ActorCritic.act: gSDE sampling needs the exploration noise (GsdeNoise)');
+      if (this.#gsdeNoiseOut.length < batch * n) this.#gsdeNoiseOut = new Float32Array(batch * n);
+      noise.noise(latent, batch, this.#gsdeNoiseOut);
+    }
+    const eps = this.#gsdeNoiseOut;
+    for (let i = 0; i < batch; i++) {
+      const o = i * n;
+      for (let j = 0; j < n; j++) {
+        const a = deterministic ? out[o + j] : out[o + j] + eps[o + j];
+        actions[o + j] = a;
+        envActions[o + j] = clipActions ? Math.min(this.high![j], Math.max(this.low![j], a)) : a;
+      }
+    }
+    if (logProbs) {
+      const std = gsdeStd(s, this.logStd);
+      const v = new Float64Array(n);
+      for (let i = 0; i < batch; i++) {
+        gsdeVariance(s, std, latent, i * s.latentDim, v);
+        logProbs[i] = gsdeLogProb(out, i * n, actions, i * n, v, n);
+      }
+    }
+  }
+
+  /** gSDE's latent φ(s): the actor's last hidden features of its last forward pass ([batch, p]). */
+  latent(batch: number): Float32Array {
+    return this.actor.lastHidden(this.actor.numLayers - 2, batch);
   }
 
   /** V(s) for `batch` observations into `out`. */

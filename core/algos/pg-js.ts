@@ -7,6 +7,7 @@
  * Results live in reused scratch arrays: valid until the next call of the same function.
  */
 import { categoricalEntropyJs, categoricalLogProbJs, gaussianEntropyJs, gaussianLogProbJs } from '../common/distributions-js.js';
+import { gsdeBackward, gsdeEntropy, gsdeLogProb, gsdeStd, gsdeVariance } from './gsde.js';
 import type { ActorCritic } from './model.js';
 import { categoricalBackward, gaussianBackward } from './nn/heads.js';
 
@@ -41,6 +42,17 @@ export function policyForward(model: ActorCritic, obs: Float32Array, actions: Fl
       logProbs[i] = categoricalLogProbJs(out, i * k, k, actions[i]);
       entropy[i] = categoricalEntropyJs(out, i * k, k);
     }
+  } else if (model.gsde) {
+    // gSDE: N(μ(s), v(s)) with v_j = Σ_i φ_i(s)² S_ij² + ε, φ the actor's last hidden features (detached).
+    const s = model.gsde;
+    const latent = model.latent(n);
+    const std = gsdeStd(s, model.logStd);
+    const v = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      gsdeVariance(s, std, latent, i * s.latentDim, v);
+      logProbs[i] = gsdeLogProb(out, i * k, actions, i * k, v, k);
+      entropy[i] = gsdeEntropy(v, k);
+    }
   } else {
     const h = gaussianEntropyJs(model.logStd);
     for (let i = 0; i < n; i++) {
@@ -63,6 +75,17 @@ export function policyBackward(model: ActorCritic, actions: Float32Array, n: num
     for (let i = 0; i < n; i++) {
       const dEnt = typeof dEntropy === 'number' ? dEntropy : dEntropy[i];
       categoricalBackward(out, i * k, k, actions[i], dLogProb[i], dEnt, dOut);
+    }
+  } else if (model.gsde) {
+    // Only μ and the log-std parameters get gradient: φ is detached (SB3's learn_features = False).
+    const s = model.gsde;
+    const latent = model.latent(n);
+    const std = gsdeStd(s, model.logStd);
+    const v = new Float64Array(k);
+    for (let i = 0; i < n; i++) {
+      const dEnt = typeof dEntropy === 'number' ? dEntropy : dEntropy[i];
+      gsdeVariance(s, std, latent, i * s.latentDim, v);
+      gsdeBackward(s, model.logStd, std, latent, i * s.latentDim, out, i * k, actions, i * k, v, dLogProb[i], dEnt, dOut, model.logStdGrads);
     }
   } else {
     for (let i = 0; i < n; i++) {

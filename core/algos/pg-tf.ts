@@ -8,17 +8,21 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Categorical, DiagGaussian } from '../common/distributions.js';
+import { GsdeDistributionTf } from './gsde-tf.js';
 import type { ActorCritic } from './model.js';
 import type { MlpNet } from './nn/mlp.js';
 
 export interface TfHeads {
   /** π(·|s) for the batch. */
-  dist: Categorical | DiagGaussian;
+  dist: PolicyDistTf;
   /** V(s), [n]. */
   values: tf.Tensor1D;
   /** The batch's actions: int32 [n] (discrete) or float32 [n, actDim]. */
   actions: tf.Tensor1D | tf.Tensor2D;
 }
+
+/** The policy's distribution kinds in tfjs losses: categorical, state-independent Gaussian, gSDE. */
+export type PolicyDistTf = Categorical | DiagGaussian | GsdeDistributionTf;
 
 export interface TfLossResult {
   loss: tf.Scalar;
@@ -60,8 +64,20 @@ export function mlpApplyTf(ws: readonly tf.Tensor[], x: tf.Tensor2D, activation:
   return h;
 }
 
+/** The last hidden layer's features and the output of an MLP on parameter tensors (gSDE's latent and mean). */
+export function mlpLatentTf(ws: readonly tf.Tensor[], x: tf.Tensor2D, activation: 'tanh' | 'relu'): { latent: tf.Tensor2D; out: tf.Tensor2D } {
+  const hidden = mlpApplyTf(ws.slice(0, ws.length - 2), x, activation);
+  const latent = (activation === 'tanh' ? tf.tanh(hidden) : tf.relu(hidden)) as tf.Tensor2D;
+  const out = tf.add(tf.matMul(latent, ws[ws.length - 2] as tf.Tensor2D), ws[ws.length - 1]) as tf.Tensor2D;
+  return { latent, out };
+}
+
 /** The policy distribution for observations `obs` from actor parameter tensors. */
-export function distributionTf(model: ActorCritic, actorWs: readonly tf.Tensor[], logStd: tf.Tensor1D | null, obs: tf.Tensor2D): Categorical | DiagGaussian {
+export function distributionTf(model: ActorCritic, actorWs: readonly tf.Tensor[], logStd: tf.Tensor1D | null, obs: tf.Tensor2D): PolicyDistTf {
+  if (model.gsde) {
+    const { latent, out: mean } = mlpLatentTf(actorWs, obs, model.spec.activation);
+    return new GsdeDistributionTf(model.gsde, mean, logStd!, latent);
+  }
   const out = mlpApplyTf(actorWs, obs, model.spec.activation);
   return model.discrete ? new Categorical(out) : new DiagGaussian(out, logStd!);
 }
@@ -129,6 +145,6 @@ export function writeFlat(tensors: readonly tf.Tensor[], out: Float32Array): voi
 }
 
 /** log π(a|s) of the batch's actions under either distribution kind. */
-export function logProbTf(dist: Categorical | DiagGaussian, actions: tf.Tensor1D | tf.Tensor2D): tf.Tensor1D {
+export function logProbTf(dist: PolicyDistTf, actions: tf.Tensor1D | tf.Tensor2D): tf.Tensor1D {
   return dist instanceof Categorical ? dist.logProb(actions as tf.Tensor1D) : dist.logProb(actions as tf.Tensor2D);
 }

@@ -3,7 +3,7 @@
  * defaults of Stable-Baselines3's `A2C` (5-step rollouts, RMSprop α = 0.99, ε = 1e-5, lr 7e-4, one update per rollout).
  */
 import { z } from 'zod';
-import { commonFields, networkFields, runFields } from '../config-common.js';
+import { commonFields, networkFields, runFields, sdeFields } from '../config-common.js';
 
 export const a2cConfigSchema = z
   .object({
@@ -27,6 +27,7 @@ export const a2cConfigSchema = z
     vfCoef: z.number().min(0).max(100).default(0.5).describe('Value-loss coefficient in the shared loss pgLoss + vfCoef·valueLoss − entCoef·entropy.'),
     maxGradNorm: commonFields.maxGradNorm.default(0.5),
     ...runFields(),
+    ...sdeFields(),
   })
   .strict();
 

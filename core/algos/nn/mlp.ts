@@ -133,6 +133,13 @@ export class MlpNet {
     return this.#outs[L - 1].subarray(0, batch * this.outputDim);
   }
 
+  /** The post-activation output of hidden layer `layer` (0-based) of the last forward pass ([batch, sizes[layer + 1]]). */
+  lastHidden(layer: number, batch: number): Float32Array {
+    if (batch !== this.#batch) throw new Error(`MlpNet.lastHidden: last forward had batch ${this.#batch}, asked for ${batch}`);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= this.numLayers - 1) throw new Error(`MlpNet.lastHidden: no hidden layer ${layer}`);
+    return this.#outs[layer].subarray(0, batch * this.sizes[layer + 1]);
+  }
+
   /** The output of the last forward pass ([batch, outputDim]); `batch` must be that pass's batch. */
   lastOutput(batch: number): Float32Array {
     if (batch !== this.#batch) throw new Error(`MlpNet.lastOutput: last forward had batch ${this.#batch}, asked for ${batch}`);

@@ -4,7 +4,7 @@
  * Per-env presets (tuned here, in the spirit of the RL Zoo's `hyperparams/ppo.yml`) live in `presets.ts`.
  */
 import { z } from 'zod';
-import { commonDefaults, commonFields, networkFields, runFields } from '../config-common.js';
+import { commonDefaults, commonFields, networkFields, runFields, sdeFields } from '../config-common.js';
 
 export const ppoConfigSchema = z
   .object({
@@ -36,6 +36,7 @@ export const ppoConfigSchema = z
       .default(null)
       .describe("Stop the update's epochs early when the approximate KL of the last minibatch exceeds this; null: never stop early."),
     ...runFields(),
+    ...sdeFields(),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -4,7 +4,7 @@
  * search that enforces KL ≤ maxKl and an improvement of the surrogate, and a critic fitted separately by Adam.
  */
 import { z } from 'zod';
-import { commonDefaults, commonFields, networkFields, runFields } from '../config-common.js';
+import { commonDefaults, commonFields, networkFields, runFields, sdeFields } from '../config-common.js';
 
 export const trpoConfigSchema = z
   .object({
@@ -26,6 +26,7 @@ export const trpoConfigSchema = z
     criticMinibatchSize: z.number().int().min(1).default(128).describe('Minibatch size of the critic regression.'),
     maxGradNorm: commonFields.maxGradNorm.default(null),
     ...runFields(),
+    ...sdeFields(),
   })
   .strict();
 

@@ -8,7 +8,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ActorCritic } from '../model.js';
-import { batchTensors, logProbTf, mlpApplyTf, paramTensors, tfLossAndGrads, writeFlat } from '../pg-tf.js';
+import { gsdeStdTf } from '../gsde-tf.js';
+import { GSDE_EPSILON } from '../gsde.js';
+import { batchTensors, logProbTf, mlpApplyTf, mlpLatentTf, paramTensors, tfLossAndGrads, writeFlat } from '../pg-tf.js';
 import type { Samples } from '../types.js';
 
 export function surrogateGradTf(model: ActorCritic, samples: Samples): Float64Array {
@@ -62,17 +64,42 @@ export function fisherVectorProductTf(model: ActorCritic, obs: Float32Array, n: 
         o += w.size;
       }
       const { out, tangent } = mlpJvpTf(p.actor, dWs, x, model.spec.activation);
-      // M·(J v) / n: categorical diag(p) − ppᵀ on the logits; Gaussian 1/σ² on the means.
+      const g = model.gsde;
+      // gSDE: the variance v(s) = φ(s)² S² + ε at θ_old, φ detached (constant here).
+      const phi2 = g ? tf.square(mlpLatentTf(p.actor, x, model.spec.activation).latent) : null;
+      const varOf = (logStd: tf.Tensor): tf.Tensor2D => tf.add(tf.matMul(phi2!, tf.square(gsdeStdTf(g!, logStd))), GSDE_EPSILON) as tf.Tensor2D;
+      // M·(J v) / n: categorical diag(p) − ppᵀ on the logits; Gaussian 1/σ² (gSDE: 1/v(s)) on the means.
       const mjv = model.discrete
         ? tf.mul(tf.softmax(out), tf.sub(tangent, tf.sum(tf.mul(tf.softmax(out), tangent), 1, true)))
-        : tf.mul(tangent, tf.exp(tf.mul(p.logStd!, -2)));
+        : g
+          ? tf.div(tangent, varOf(p.logStd!))
+          : tf.mul(tangent, tf.exp(tf.mul(p.logStd!, -2)));
       const weights = tf.div(mjv, n);
       // Jᵀ·w as a vector-Jacobian product: ∇_θ Σ out(θ) ⊙ w.
       const grads = tf.grads((...ws: tf.Tensor[]) => tf.sum(tf.mul(mlpApplyTf(ws, x, model.spec.activation), weights)) as tf.Scalar)(p.actor);
       writeFlat(grads, fv.subarray(0, netSize));
+      if (g) {
+        // Log-std block: J_v·u forward (dv = φ² · (2 S ⊙ S′(L) ⊙ u), S′ = exp(L), or 1/(1 + L + ε) above 0 with expln),
+        // M = 1/(2v²), and Jᵀ by autodiff of Σ v(L) ⊙ w.
+        const L = p.logStd!;
+        const Lv = Array.from(L.dataSync());
+        const dStd = tf.tensor1d(Lv.map((l) => (g.useExpln && l > 0 ? 1 / (1 + l + GSDE_EPSILON) : Math.exp(l))));
+        const u = tf.tensor1d(Float32Array.from(v.subarray(netSize)));
+        const S = gsdeStdTf(g, L);
+        const dS = tf.mul(gsdeStdTf(g, tf.zeros(L.shape)), tf.reshape(tf.mul(dStd, u), g.fullStd ? [g.latentDim, g.actionDim] : [g.latentDim, 1]));
+        const vOld = varOf(L);
+        const dv = tf.matMul(phi2!, tf.mul(tf.mul(S, dS), 2));
+        const w = tf.div(dv, tf.mul(tf.square(vOld), 2 * n));
+        const [gl] = tf.grads((l: tf.Tensor) => tf.sum(tf.mul(varOf(l), w)) as tf.Scalar)([L]);
+        fv.set(gl.dataSync() as Float32Array, netSize);
+      }
     });
     const out = new Float64Array(v.length);
     for (let i = 0; i < netSize; i++) out[i] = fv[i] + damping * v[i];
+    if (model.gsde) {
+      for (let j = netSize; j < v.length; j++) out[j] = fv[j] + damping * v[j];
+      return out;
+    }
     // log σ block: the Gaussian's Fisher in log σ is 2 per dimension (state-independent, so the same for every sample).
     for (let j = netSize; j < v.length; j++) out[j] = 2 * v[j] + damping * v[j];
     return out;

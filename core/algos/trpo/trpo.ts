@@ -12,6 +12,7 @@ import { explainedVariance, METRIC } from '../../common/metrics.js';
 import { normalizeInPlace } from '../../common/returns.js';
 import { minibatchIndices, type RolloutBuffer } from '../../common/rollout.js';
 import { linear } from '../../common/schedules.js';
+import { gsdeLogStdFisherVector, gsdeStd, gsdeVariance } from '../gsde.js';
 import { categoricalFisherVector } from '../nn/heads.js';
 import { ALGO_METRIC } from '../metrics.js';
 import type { ActorCritic } from '../model.js';
@@ -106,11 +107,19 @@ export function fisherVectorProductJs(model: ActorCritic, obs: Float32Array, n: 
   const direction = new Float32Array(netSize);
   const mjv = new Float32Array(n * k);
   const outputs = model.actor.forward(obs, n).slice();
+  // gSDE: F = blockdiag(Jᵀ diag(1/v) J over the means, Σ g gᵀ/(2v²) over the log-std parameters), φ detached.
+  const s = model.gsde;
+  const latent = s ? model.latent(n).slice() : null;
+  const std = s ? gsdeStd(s, model.logStd) : null;
+  const variances = s ? new Float64Array(n * k) : null;
+  if (s) for (let i = 0; i < n; i++) gsdeVariance(s, std!, latent!, i * s.latentDim, variances!.subarray(i * k, (i + 1) * k));
   return (v) => {
     for (let i = 0; i < netSize; i++) direction[i] = v[i];
     const jv = model.actor.jvp(direction);
     if (model.discrete) {
       for (let s = 0; s < n; s++) categoricalFisherVector(outputs, s * k, k, jv, mjv, 1 / n);
+    } else if (s) {
+      for (let i = 0; i < n * k; i++) mjv[i] = jv[i] / variances![i] / n;
     } else {
       for (let s = 0; s < n; s++) {
         for (let j = 0; j < k; j++) mjv[s * k + j] = (jv[s * k + j] * Math.exp(-2 * model.logStd[j])) / n;
@@ -120,6 +129,13 @@ export function fisherVectorProductJs(model: ActorCritic, obs: Float32Array, n: 
     model.actor.backward(mjv, model.actorNetGrads);
     const out = new Float64Array(v.length);
     for (let i = 0; i < netSize; i++) out[i] = model.actorNetGrads[i] + damping * v[i];
+    if (s) {
+      const u = v.subarray(netSize);
+      const fu = out.subarray(netSize);
+      for (let i = 0; i < n; i++) gsdeLogStdFisherVector(s, model.logStd, std!, latent!, i * s.latentDim, variances!.subarray(i * k, (i + 1) * k), u, fu, 1 / n);
+      for (let j = netSize; j < v.length; j++) out[j] += damping * v[j];
+      return out;
+    }
     for (let j = netSize; j < v.length; j++) out[j] = 2 * v[j] + damping * v[j];
     return out;
   };
