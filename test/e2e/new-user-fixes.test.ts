@@ -19,11 +19,15 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
   let browser: Browser;
   let page: Page;
   let ids: string[] = [];
+  let cmp: string[] = [];
+  let single = '';
 
   beforeAll(async () => {
     app = await startE2eServer(async (home) => {
       // Seeds 0 and 1; 10 points 1e9 steps apart: the runs end at step 10,000,000,000.
       ids = await seedSyntheticRuns(home, { runs: 2, points: 10, stride: 1e9, name: 'big', config: (i) => ({ hiddenSizes: [32 + i] }) });
+      cmp = await seedSyntheticRuns(home, { runs: 6, points: 60, name: 'cmp', config: (i) => ({ lr: [1e-4, 3e-4][i % 2] }) });
+      [single] = await seedSyntheticRuns(home, { runs: 1, points: 1, name: 'one' });
       // A recorded CartPole episode whose actions alternate, so "the action that led here" differs from the next one.
       const store = await RunStore.open(home);
       try {
@@ -77,7 +81,7 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
     await screenshot(page, 'new-user-hidden-sizes-empty');
     await field.fill('[[64]]');
     await expect.poll(() => error.textContent(), LONG).toMatch(/flat list/);
-    expect(app.backend.store.listRuns().length).toBe(2);
+    expect(app.backend.store.listRuns().length).toBe(9);
   });
 
   it('replay: the action label and the arrow on the canvas name the same step', async () => {
@@ -99,5 +103,41 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
     }
     expect(seen).toEqual(['1', '0', '1', '0']);
     await screenshot(page, 'new-user-replay-action');
+  });
+
+  it('run page: a one-point series is drawn as a point, with no legend', async () => {
+    await page.goto(`${app.server.url}#/run/${single}`);
+    const figure = page.locator('figure[data-key="rollout/episodeReturn"]');
+    await expect.poll(() => figure.getAttribute('data-points'), LONG).toBe('1');
+    // Some pixel of the plot has the line colour: the dot is drawn (an empty plot would be grid and axes only).
+    const coloured = await figure.locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const ctx = c.getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 2]! > 180 && data[i]! < 120 && data[i + 3]! > 200) n++;
+      return n;
+    });
+    expect(coloured).toBeGreaterThan(10);
+    await screenshot(page, 'new-user-run-one-point');
+  });
+
+  it('compare: folded legend named by hovering a line, a log axis that cannot apply says why', async () => {
+    await page.goto(`${app.server.url}#/compare/${cmp.join(',')}`);
+    const chart = page.locator('figure.compare-chart[data-key="train/policyLoss"]');
+    await expect.poll(() => chart.count(), LONG).toBe(1);
+    const bar = chart.getByTestId('legend-bar');
+    await expect.poll(() => bar.textContent(), LONG).toMatch(/6 lines/);
+    expect(await chart.getByRole('list', { name: 'Runs in this chart' }).count()).toBe(0);
+    const plot = chart.locator('canvas');
+    await plot.scrollIntoViewIfNeeded();
+    const box = (await plot.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5);
+    await expect.poll(() => chart.getByTestId('legend-highlight').textContent(), LONG).toMatch(/cmp \d/);
+    await bar.getByRole('button', { name: 'Show all' }).click();
+    expect(await chart.getByRole('list', { name: 'Runs in this chart' }).getByRole('button').count()).toBe(6);
+    await page.getByLabel('Log y').check();
+    await expect.poll(() => chart.getByRole('note').textContent(), LONG).toMatch(/Log y not applied: some values are ≤ 0/);
+    await screenshot(page, 'new-user-compare-legend-log');
+    await page.getByLabel('Log y').uncheck();
   });
 });

@@ -1,15 +1,15 @@
 /**
- * Stable run colours. A run's preferred colour is a hash of its id into the palette, so it keeps that
- * colour across sessions and selections; when two runs on screen would share a slot, the later one takes
- * the next free slot (and keeps it for as long as the caller passes the previous assignment back).
- *
- * The palette is OKLCH lightness ≈ 0.6 at twelve hues, plus four darker variants (L ≈ 0.54): every colour has
- * a contrast ratio ≥ 3:1 against both a white and a near-black (#18181b) background (pinned by a test).
+ * Run colours. The palette is colour-blind safe as far as 16 colours can be: it is drawn from Okabe–Ito's and
+ * Paul Tol's qualitative sets (each colour brought to mid lightness, so every one has a contrast ratio ≥ 3:1
+ * against both a white and a near-black #18181b background, pinned by a test) and ordered greedily: each entry
+ * is the candidate farthest (CIELAB ΔE, the worst of normal vision and simulated deuteranopia, protanopia and
+ * tritanopia, Machado et al. 2009) from all entries before it. So the first colours are the most distinct, and
+ * the runs on screen take them in order (no two near-identical teals for two runs).
+ * A run keeps its colour while it stays on screen: pass the previous assignment back.
  */
 export const RUN_PALETTE = [
-  '#cd4f61', '#cb5a1a', '#ab7306', '#8c8309', '#529420', '#06976d',
-  '#0f9293', '#138db1', '#3280dd', '#796eda', '#a35ec1', '#c05296',
-  '#b0416b', '#588021', '#0871c1', '#9750a7',
+  '#0072B2', '#D55E00', '#7F7F7F', '#6245F5', '#2A9FCB', '#A19455', '#117733', '#EE3377',
+  '#CC79A7', '#CC3311', '#B2367D', '#AA4499', '#E77331', '#009E73', '#EE6677', '#C58800',
 ] as const;
 
 /** 32-bit FNV-1a of the UTF-16 code units. */
@@ -27,7 +27,7 @@ export function colourSlot(id: string, paletteSize = RUN_PALETTE.length): number
   return hashString(id) % paletteSize;
 }
 
-/** The colour of a run on its own (no collision handling). */
+/** The colour of a run on its own (no collision handling): a stable hash of its id into the palette. */
 export function runColour(id: string): string {
   return RUN_PALETTE[colourSlot(id)];
 }
@@ -35,7 +35,8 @@ export function runColour(id: string): string {
 /**
  * Colours for the runs on screen, distinct while there are no more runs than palette entries.
  * `previous` keeps earlier assignments (pass the last result back so adding a run never recolours another);
- * a new id takes its hash slot, or the next free one. Beyond 16 runs colours repeat.
+ * a new id takes the first free palette entry, the most distinct ones first. Beyond 16 runs colours repeat
+ * (by the id's hash, so a repeated colour is at least stable).
  */
 export function assignRunColours(ids: readonly string[], previous?: ReadonlyMap<string, string>): Map<string, string> {
   const out = new Map<string, string>();
@@ -50,15 +51,7 @@ export function assignRunColours(ids: readonly string[], previous?: ReadonlyMap<
   }
   for (const id of unique) {
     if (out.has(id)) continue;
-    const start = colourSlot(id);
-    let colour: string = RUN_PALETTE[start];
-    for (let k = 0; k < RUN_PALETTE.length; k++) {
-      const candidate = RUN_PALETTE[(start + k) % RUN_PALETTE.length];
-      if (!used.has(candidate)) {
-        colour = candidate;
-        break;
-      }
-    }
+    const colour = RUN_PALETTE.find((c) => !used.has(c)) ?? runColour(id);
     out.set(id, colour);
     used.add(colour);
   }

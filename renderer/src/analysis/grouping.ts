@@ -57,12 +57,10 @@ export function groupRuns(runs: readonly ConfigSource[], by: GroupBy): RunGroup[
     if (g) g.runIds.push(run.id);
     else groups.set(id, { values, runIds: [run.id] });
   });
-  // Label with the keys that tell the groups apart (all grouping keys when there is one group).
+  // Label with as few keys as tell the groups apart (all grouping keys when there is one group): comparing a2c
+  // with ppo, `algo=a2c` says it all, not every key that one of them lacks (`adamEps=—, advantage=gae, …`).
   const entries = [...groups.entries()];
-  const telling = keys.filter((_, k) => {
-    const first = stableStringify(entries[0]?.[1].values[k]);
-    return entries.some(([, g]) => stableStringify(g.values[k]) !== first);
-  });
+  const telling = fewestTellingKeys(entries.map(([, g]) => g.values), keys);
   const labelKeys = telling.length > 0 ? telling : keys;
   return entries.map(([id, g]) => ({
     key: id,
@@ -72,6 +70,38 @@ export function groupRuns(runs: readonly ConfigSource[], by: GroupBy): RunGroup[
         : labelKeys.map((k) => `${k}=${formatConfigValue(g.values[keys.indexOf(k)])}`).join(', '),
     runIds: g.runIds,
   }));
+}
+
+/**
+ * The grouping keys (in their order) that separate every pair of groups, chosen greedily: the key splitting the
+ * most pairs not yet split, preferring a key every group has (a value beats `—`), then the earlier key.
+ * Keys on which all groups agree are never chosen.
+ */
+export function fewestTellingKeys(valuesPerGroup: readonly (readonly unknown[])[], keys: readonly string[]): string[] {
+  const text = valuesPerGroup.map((vs) => vs.map((v) => stableStringify(v)));
+  const missing = stableStringify(undefined);
+  let pairs: [number, number][] = [];
+  for (let a = 0; a < text.length; a++) for (let b = a + 1; b < text.length; b++) pairs.push([a, b]);
+  const chosen = new Set<number>();
+  while (pairs.length > 0) {
+    let best = -1;
+    let bestScore = 0;
+    let bestComplete = false;
+    for (let k = 0; k < keys.length; k++) {
+      if (chosen.has(k)) continue;
+      const score = pairs.filter(([a, b]) => text[a]![k] !== text[b]![k]).length;
+      const complete = text.every((vs) => vs[k] !== missing);
+      if (score > bestScore || (score === bestScore && score > 0 && complete && !bestComplete)) {
+        best = k;
+        bestScore = score;
+        bestComplete = complete;
+      }
+    }
+    if (best < 0) break; // groups are distinct by construction; nothing left can split the rest
+    chosen.add(best);
+    pairs = pairs.filter(([a, b]) => text[a]![best] === text[b]![best]);
+  }
+  return keys.filter((_, k) => chosen.has(k));
 }
 
 /** `points` equally spaced values from min to max inclusive (one point at min when min = max). */

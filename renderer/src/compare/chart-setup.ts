@@ -140,6 +140,18 @@ export interface OptionsArgs {
   onZoomed: (chart: Chart) => void;
   /** The y extent of lines drawn outside the datasets (rawLinesPlugin): the y axis covers it too. */
   extraY?: { min: number; max: number } | null;
+  /** The run or group whose line is nearest the pointer (null when it leaves the plot): hover → highlight. */
+  onHoverLine?: (owner: string | null) => void;
+}
+
+/** The owner (run id or group key) of the drawn line nearest to a pointer event, or null. */
+export function lineNearest(chart: Chart, event: Event, lines: readonly ChartLine[]): string | null {
+  const hits = chart.getElementsAtEventForMode(event, 'nearest', { intersect: false, axis: 'xy' }, false);
+  for (const hit of hits) {
+    const line = lines[hit.datasetIndex];
+    if (line && (line.role === 'smooth' || line.role === 'mean' || line.role === 'member')) return ownerOf(line);
+  }
+  return null;
 }
 
 export function buildOptions(args: OptionsArgs): ChartOptions<'line'> {
@@ -169,9 +181,16 @@ export function buildOptions(args: OptionsArgs): ChartOptions<'line'> {
     responsive: true,
     maintainAspectRatio: false,
     interaction: { mode: 'nearestPerDataset', intersect: false },
+    onHover: (event, _elements, chart) => {
+      if (!args.onHoverLine) return;
+      const inside = event.type !== 'mouseout' && event.native !== null;
+      args.onHoverLine(inside ? lineNearest(chart, event.native!, args.lines()) : null);
+    },
     scales: {
       x: {
         type: args.logX ? 'logarithmic' : 'linear',
+        // The axis ends at the data (or the zoom), not at the next round tick past it.
+        bounds: 'data',
         min: args.range?.min,
         max: args.range?.max,
         title: { display: true, text: `${X_AXIS_LABELS[args.xAxis]}${args.xAxis === 'relative' ? ' (s)' : ''}`, color: theme.text },

@@ -40,11 +40,13 @@ export function createLineChart(canvas: HTMLCanvasElement, label: string, points
           borderColor: line,
           backgroundColor: line,
           borderWidth: 1.5,
-          pointRadius: 0,
+          // A line needs two points: a series of one (the first evaluation) is drawn as a dot, not an empty plot.
+          pointRadius: (ctx) => (ctx.dataset.data.length === 1 ? 3.5 : 0),
           pointHitRadius: 6,
           tension: 0,
         },
-        // The min..max band of each downsampled bucket, so a spike the mean hides stays visible.
+        // The min..max band of each downsampled bucket, so a spike the mean hides stays visible. No legend: the
+        // card's title names the one series, and the faint band explains itself (its tooltip is filtered out).
         { label: `${label} max`, data: hi, borderWidth: 0, pointRadius: 0, pointHitRadius: 0, backgroundColor: band, fill: '+1' },
         { label: `${label} min`, data: lo, borderWidth: 0, pointRadius: 0, pointHitRadius: 0, backgroundColor: band, fill: false },
       ],
@@ -57,10 +59,13 @@ export function createLineChart(canvas: HTMLCanvasElement, label: string, points
       maintainAspectRatio: false,
       interaction: { mode: 'nearest', axis: 'x', intersect: false },
       scales: {
-        x: { type: 'linear', title: { display: true, text: 'step', color: text }, ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
+        // bounds 'data': the axis ends at the first and last step, not at the next round tick past them.
+        x: { type: 'linear', bounds: 'data', title: { display: true, text: 'step', color: text }, ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
         y: { type: 'linear', ticks: { color: text, maxTicksLimit: 6 }, grid: { color: grid } },
       },
       plugins: {
+        // Chart.js's legend plugin is registered globally once the compare view has loaded; a run card never wants it.
+        legend: { display: false },
         tooltip: { enabled: true, filter: (item) => item.datasetIndex === 0 },
         zoom: {
           zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x' },

@@ -1,14 +1,14 @@
 /**
- * How the compare view tells runs and groups apart: colours from the run palette handed out in an order that
- * spreads hues (neighbours in the list never get neighbouring hues, as two hash-picked colours can), keyed by
+ * How the compare view tells runs and groups apart: colours from the colour-blind-safe run palette handed out in its
+ * most-distinct-first order, keyed by
  * the runs' creation order so a selection keeps its colours across reloads; and group labels short enough for a
  * legend.
  */
 import { RUN_PALETTE } from '../analysis/colours.js';
 import type { RunGroup } from '../analysis/grouping.js';
 
-/** Palette slots in an order where consecutive picks are about half the hue wheel apart. */
-const SPREAD = [0, 6, 3, 9, 1, 7, 4, 10, 2, 8, 5, 11, 12, 14, 13, 15].filter((i) => i < RUN_PALETTE.length);
+/** Palette slots in order: RUN_PALETTE is ordered most-distinct-first (colours.ts), so runs take it as it is. */
+const SPREAD = RUN_PALETTE.map((_, i) => i);
 
 export interface ColourSource {
   id: string;

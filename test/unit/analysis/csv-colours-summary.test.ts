@@ -60,9 +60,36 @@ describe('run colours', () => {
     const first = assignRunColours(ids.slice(0, 5));
     const more = assignRunColours(ids.slice(0, 9), first);
     for (const id of ids.slice(0, 5)) expect(more.get(id)).toBe(first.get(id));
-    // Without a collision, a run's colour is its hash colour whatever else is selected.
-    const alone = assignRunColours(['solo']);
-    expect(alone.get('solo')).toBe(runColour('solo'));
+    // The runs on screen take the palette in order, the most distinct colours first.
+    expect([...assignRunColours(['x', 'y', 'z']).values()]).toEqual(RUN_PALETTE.slice(0, 3));
+    // Beyond the palette, colours repeat but stay stable per id.
+    const many = assignRunColours(Array.from({ length: 20 }, (_, i) => `r${i}`));
+    expect(many.get('r19')).toBe(runColour('r19'));
+  });
+
+  it('palette colours are far apart (CIELAB ΔE), the first eight most of all', () => {
+    const lab = (hex: string): [number, number, number] => {
+      const lin = [1, 3, 5].map((i) => {
+        const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+        return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      const [r, g, b] = lin as [number, number, number];
+      const f = (t: number) => (t > 0.008856 ? Math.cbrt(t) : 7.787 * t + 16 / 116);
+      const x = f((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047);
+      const y = f(0.2126 * r + 0.7152 * g + 0.0722 * b);
+      const z = f((0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883);
+      return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+    };
+    const minDelta = (colours: readonly string[]) => {
+      let min = Infinity;
+      for (let i = 0; i < colours.length; i++) {
+        for (let j = i + 1; j < colours.length; j++) min = Math.min(min, Math.hypot(...lab(colours[i]!).map((v, k) => v - lab(colours[j]!)[k]!)));
+      }
+      return min;
+    };
+    expect(new Set(RUN_PALETTE).size).toBe(RUN_PALETTE.length);
+    expect(minDelta(RUN_PALETTE.slice(0, 8))).toBeGreaterThan(20);
+    expect(minDelta(RUN_PALETTE)).toBeGreaterThan(10);
   });
 
   it('palette is readable on light and dark backgrounds (≥ 3:1)', () => {

@@ -86,7 +86,19 @@ describe('groupRuns', () => {
   it('groups by every key except seed, labelling with the keys that differ', () => {
     const groups = groupRuns(runs, { allExcept: ['seed'] });
     expect(groups.map((g) => g.runIds)).toEqual([['r1', 'r2'], ['r3'], ['r4']]);
-    expect(groups.map((g) => g.label)).toEqual(['algo=ppo, lr=0.0003', 'algo=a2c, lr=0.0007', 'algo=ppo, lr=0.001']);
+    // lr alone tells the three groups apart, so the label says only lr.
+    expect(groups.map((g) => g.label)).toEqual(['lr=0.0003', 'lr=0.0007', 'lr=0.001']);
+  });
+
+  it('labels with the fewest keys that differ, preferring a key every group has over `—`', () => {
+    const mixed = [
+      { id: 'a', config: { algo: 'a2c', gamma: 0.99, lr: 7e-4 } },
+      { id: 'p', config: { algo: 'ppo', gamma: 0.99, lr: 7e-4, clipCoef: 0.2, adamEps: 1e-5 } },
+    ];
+    expect(groupRuns(mixed, { allExcept: [] }).map((g) => g.label)).toEqual(['algo=a2c', 'algo=ppo']);
+    // Two keys needed: neither alone separates all four groups.
+    const grid = [0, 1, 2, 3].map((i) => ({ id: `g${i}`, config: { lr: i % 2, gamma: i >> 1, same: 1 } }));
+    expect(groupRuns(grid, { allExcept: [] }).map((g) => g.label)).toEqual(['gamma=0, lr=0', 'gamma=0, lr=1', 'gamma=1, lr=0', 'gamma=1, lr=1']);
   });
 
   it('groups by chosen keys, including nested paths and missing values', () => {
