@@ -34,7 +34,7 @@ interface Proc {
 }
 
 function start(args: string[], home: string): Proc {
-  const env = { ...process.env, POLICYLAB_HOME: home };
+  const env: NodeJS.ProcessEnv = { ...process.env, POLICYLAB_HOME: home };
   for (const k of ['RANK', 'JOB_COMPLETION_INDEX', 'POLICYLAB_REDIS_URL', 'POLICYLAB_RUN_KEY', 'WORLD_SIZE']) delete env[k];
   const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
