@@ -1,7 +1,7 @@
 /**
  * Export runs for analysis elsewhere:
- * - CSV, long format: `run,step,wallTime,key,value`, one row per metric value (pandas:
- *   `df.pivot_table(index=['run','step'], columns='key', values='value')`).
+ * - CSV, the one long format (core/api/metrics-csv.ts): `run_id,run,key,step,wall_time,value`, one row per
+ *   metric value, the same columns the app's Export CSV and per-chart CSV write.
  * - JSON: `{ format, version, exportedAt, runs: [{ run: <record incl. config>, metrics: [{step, wallTime, values}] }] }`.
  * Every id and the path are checked before anything is written; the file is written to a temp
  * file beside the target and renamed into place, so a failed export leaves nothing behind.
@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { errorMessage, isNodeError, StoreError } from './errors.js';
 import { renameWithRetry, tempPathFor, writeAll } from './fs-utils.js';
 import { MetricReader } from './metric-reader.js';
-import { csvRow } from './csv.js';
+import { METRICS_CSV_HEADER_ROW, metricsCsvRow } from './csv.js';
 import type { RunRecord } from './schema.js';
 
 /** What export needs from a store (RunStore fits). */
@@ -90,13 +90,14 @@ export async function exportRunsCsv(source: ExportSource, ids: readonly string[]
   const target = await checkTarget(path);
   let rows = 0;
   await writeVia(target, async (write) => {
-    await write(csvRow(['run', 'step', 'wallTime', 'key', 'value']));
+    await write(METRICS_CSV_HEADER_ROW);
     for (const run of runs) {
       for await (const records of new MetricReader(source.runDir(run.id)).records()) {
         let chunk = '';
         for (const r of records) {
           for (const key in r.values) {
-            chunk += csvRow([run.id, r.step, r.wallTime, key, r.values[key]]);
+            // wallTime is stored in seconds; the format's wall_time is ISO 8601 from ms.
+            chunk += metricsCsvRow(run.id, run.name, key, r.step, r.wallTime * 1000, r.values[key]!);
             rows++;
           }
         }

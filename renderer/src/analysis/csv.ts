@@ -1,46 +1,13 @@
 /**
- * CSV serialisation (RFC 4180): fields containing a comma, a double quote, CR or LF — or leading/trailing
- * spaces, which many readers trim — are wrapped in double quotes with inner quotes doubled; records end
- * with CRLF. Numbers keep full precision (shortest round-trip form); NaN is written as an empty field
- * (missing), ±Infinity as `inf`/`-inf` (what pandas and numpy read back).
+ * CSV for the renderer's exports. Field rules and the one metrics long format (`run_id,run,key,step,wall_time,value`,
+ * shared with `policylab export`) live in core/api/metrics-csv.ts; `toCsv` writes other tables with the same rules.
  */
+import { csvRow, type CsvCell } from '../../../core/api/metrics-csv.js';
 
-export type CsvCell = string | number | boolean | null | undefined;
-
-export function csvField(value: CsvCell): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return '';
-    if (value === Infinity) return 'inf';
-    if (value === -Infinity) return '-inf';
-    return String(value);
-  }
-  const text = String(value);
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
+export { csvField, seriesToMetricsCsv, METRICS_CSV_HEADER, type CsvCell, type MetricsCsvSeries } from '../../../core/api/metrics-csv.js';
 
 export function toCsv(rows: readonly (readonly CsvCell[])[]): string {
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + (rows.length > 0 ? '\r\n' : '');
-}
-
-export interface CsvSeries {
-  /** Run label written in the `run` column (name, or id when names collide). */
-  run: string;
-  key: string;
-  xs: ArrayLike<number>;
-  ys: ArrayLike<number>;
-}
-
-/** Long format, one row per point: `run,key,<xHeader>,value`. */
-export function seriesToLongCsv(series: readonly CsvSeries[], xHeader = 'x'): string {
-  const rows: CsvCell[][] = [['run', 'key', xHeader, 'value']];
-  for (const s of series) {
-    if (s.xs.length !== s.ys.length) {
-      throw new Error(`CSV: series ${s.run}/${s.key} has ${s.xs.length} x values and ${s.ys.length} values`);
-    }
-    for (let i = 0; i < s.xs.length; i++) rows.push([s.run, s.key, s.xs[i], s.ys[i]]);
-  }
-  return toCsv(rows);
+  return rows.map((row) => csvRow(row)).join('');
 }
 
 /** Distinct labels for runs: the name, with ` (id)` appended where two selected runs share a name. */

@@ -127,7 +127,7 @@ describe('policylab train → runs → export', () => {
     const e = cli(home, ['export', '--format', 'csv', '--out', out, id!]);
     expect(e.code, e.stderr).toBe(0);
     const csv = readFileSync(out, 'utf8');
-    expect(csv.split(/\r?\n/)[0]).toBe('run,step,wallTime,key,value');
+    expect(csv.split(/\r?\n/)[0]).toBe('run_id,run,key,step,wall_time,value');
     expect(csv).toContain('train/policyLoss');
 
     // A relative --out is where the user typed the command: npm runs scripts in the package folder and says where

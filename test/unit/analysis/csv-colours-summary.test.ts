@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvField, seriesToLongCsv, toCsv, uniqueRunLabels } from '../../../renderer/src/analysis/csv.js';
+import { csvField, seriesToMetricsCsv, toCsv, uniqueRunLabels } from '../../../renderer/src/analysis/csv.js';
 import { assignRunColours, contrastRatio, hashString, runColour, RUN_PALETTE, withAlpha } from '../../../renderer/src/analysis/colours.js';
 import { metricGoal, statValue, summarise } from '../../../renderer/src/analysis/summary.js';
 
@@ -22,18 +22,18 @@ describe('CSV', () => {
     expect(toCsv([['a', 1], ['b,c', 2]])).toBe('a,1\r\n"b,c",2\r\n');
   });
 
-  it('serialises compared series in long format', () => {
-    const csv = seriesToLongCsv(
-      [
-        { run: 'ppo, seed 1', key: 'rollout/episodeReturn', xs: [0, 2048], ys: [9.5, 22] },
-        { run: 'a2c', key: 'rollout/episodeReturn', xs: [100], ys: [Number.NaN] },
-      ],
-      'step',
-    );
+  it('serialises compared series in the one long format, names unquoted unless needed', () => {
+    const csv = seriesToMetricsCsv([
+      { runId: 'r1', run: 'ppo, seed 1', key: 'rollout/episodeReturn', steps: [0, 2048], times: [0, 1500], values: [9.5, 22] },
+      { runId: 'r2', run: 'a2c', key: 'rollout/episodeReturn', steps: [100], values: [Number.NaN] },
+    ]);
     expect(csv).toBe(
-      'run,key,step,value\r\n"ppo, seed 1",rollout/episodeReturn,0,9.5\r\n"ppo, seed 1",rollout/episodeReturn,2048,22\r\na2c,rollout/episodeReturn,100,\r\n',
+      'run_id,run,key,step,wall_time,value\r\n' +
+        'r1,"ppo, seed 1",rollout/episodeReturn,0,1970-01-01T00:00:00.000Z,9.5\r\n' +
+        'r1,"ppo, seed 1",rollout/episodeReturn,2048,1970-01-01T00:00:01.500Z,22\r\n' +
+        'r2,a2c,rollout/episodeReturn,100,,\r\n',
     );
-    expect(() => seriesToLongCsv([{ run: 'r', key: 'k', xs: [1], ys: [] }])).toThrow('CSV: series r/k has 1 x values and 0 values');
+    expect(() => seriesToMetricsCsv([{ runId: 'r', run: 'r', key: 'k', steps: [1], values: [] }])).toThrow('CSV: series r/k has 1 steps, 0 values and no times');
   });
 
   it('labels runs by name, adding the id where names collide', () => {

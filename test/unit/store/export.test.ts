@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { seriesToMetricsCsv } from '../../../core/api/metrics-csv.js';
 import { csvField, csvRow, exportRunsCsv, exportRunsJson, MetricWriter, RunStore, StoreError } from '../../../core/store/index.js';
 import { tempDir } from './temp.js';
 
@@ -63,18 +64,26 @@ describe('CSV writer', () => {
 });
 
 describe('export', () => {
-  it('writes long-format CSV: run,step,wallTime,key,value', async () => {
+  it('writes the one long-format CSV: run_id,run,key,step,wall_time,value', async () => {
     const { home, store, a, b } = await storeWithRuns();
     const path = join(home, 'out.csv');
     const result = await exportRunsCsv(store, [a.id, b.id], path);
     expect(result).toEqual({ path, runs: 2, rows: 4 });
     expect(parseCsv(readFileSync(path, 'utf8'))).toEqual([
-      ['run', 'step', 'wallTime', 'key', 'value'],
-      [a.id, '0', '100.5', 'train/loss', '0.5'],
-      [a.id, '0', '100.5', 'weird, "key"', '1'],
-      [a.id, '2048', '101.25', 'train/loss', '-1e-7'],
-      [b.id, '200', '7', 'rollout/episodeReturn', '-1234.5'],
+      ['run_id', 'run', 'key', 'step', 'wall_time', 'value'],
+      [a.id, a.name, 'train/loss', '0', '1970-01-01T00:01:40.500Z', '0.5'],
+      [a.id, a.name, 'weird, "key"', '0', '1970-01-01T00:01:40.500Z', '1'],
+      [a.id, a.name, 'train/loss', '2048', '1970-01-01T00:01:41.250Z', '-1e-7'],
+      [b.id, b.name, 'rollout/episodeReturn', '200', '1970-01-01T00:00:07.000Z', '-1234.5'],
     ]);
+    // The app's exporters write byte-for-byte the same thing for the same points (one format everywhere).
+    const fromUi = seriesToMetricsCsv([
+      { runId: a.id, run: a.name, key: 'train/loss', steps: [0], times: [100_500], values: [0.5] },
+      { runId: a.id, run: a.name, key: 'weird, "key"', steps: [0], times: [100_500], values: [1] },
+      { runId: a.id, run: a.name, key: 'train/loss', steps: [2048], times: [101_250], values: [-1e-7] },
+      { runId: b.id, run: b.name, key: 'rollout/episodeReturn', steps: [200], times: [7_000], values: [-1234.5] },
+    ]);
+    expect(readFileSync(path, 'utf8')).toBe(fromUi);
   });
 
   it('writes JSON with each run (config included) and its metrics', async () => {
@@ -99,7 +108,7 @@ describe('export', () => {
     await exportRunsJson(store, [r.id], join(home, 'x.json'));
     expect(JSON.parse(readFileSync(join(home, 'x.json'), 'utf8')).runs[0].metrics).toEqual([]);
     await exportRunsCsv(store, [r.id], join(home, 'x.csv'));
-    expect(readFileSync(join(home, 'x.csv'), 'utf8')).toBe('run,step,wallTime,key,value\r\n');
+    expect(readFileSync(join(home, 'x.csv'), 'utf8')).toBe('run_id,run,key,step,wall_time,value\r\n');
   });
 
   it('rejects unknown runs and invalid paths with clear errors, writing nothing', async () => {
@@ -128,7 +137,7 @@ describe('export', () => {
     const path = join(home, 'out.csv');
     writeFileSync(path, 'old');
     await exportRunsCsv(store, [a.id], path);
-    expect(readFileSync(path, 'utf8')).toMatch(/^run,step/);
+    expect(readFileSync(path, 'utf8')).toMatch(/^run_id,run,key,step,wall_time,value\r\n/);
     expect(existsSync(path)).toBe(true);
   });
 });
