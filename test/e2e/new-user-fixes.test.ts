@@ -140,4 +140,34 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
     await screenshot(page, 'new-user-compare-legend-log');
     await page.getByLabel('Log y').uncheck();
   });
+
+  it('compare opens on charts; run table and config diff fold away; sort arrows', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const firstChart = page.locator('figure.compare-chart').first();
+    const table = page.getByRole('region', { name: 'Compared runs' });
+    // The charts come before the table in the page.
+    const order = await page.evaluate(() => {
+      const chart = document.querySelector('figure.compare-chart');
+      const tableEl = document.querySelector('section.compare-table');
+      return chart && tableEl ? chart.compareDocumentPosition(tableEl) & Node.DOCUMENT_POSITION_FOLLOWING : 0;
+    });
+    expect(order).toBeGreaterThan(0);
+    expect(await firstChart.isVisible()).toBe(true);
+    // The settings are one bar: its height is one row of controls at this width.
+    const bar = (await page.getByRole('group', { name: 'Chart settings' }).boundingBox())!;
+    expect(bar.height).toBeLessThan(70);
+    const head = table.getByRole('columnheader', { name: /rollout\/episodeReturn/ }).first();
+    await expect.poll(() => head.textContent(), LONG).toContain('↕');
+    await head.getByRole('button').first().click();
+    await expect.poll(() => head.textContent(), LONG).toContain('▼');
+    await head.getByRole('button').first().click();
+    await expect.poll(() => head.textContent(), LONG).toContain('▲');
+    await page.locator('summary', { hasText: 'Runs' }).click();
+    await expect.poll(() => table.isVisible(), LONG).toBe(false);
+    await page.locator('summary', { hasText: 'Config differences' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Config differences' }).isVisible(), LONG).toBe(false);
+    await screenshot(page, 'new-user-compare-folded');
+    await page.locator('summary', { hasText: 'Runs' }).click();
+    await expect.poll(() => table.getByRole('rowheader').count(), LONG).toBe(6);
+  });
 });
