@@ -18,7 +18,7 @@ import { describeConfigFlags } from './config-flags.js';
 import { importCommand } from './import.js';
 import { exportCommand, runsCommand } from './runs.js';
 import { registerDatasetsCommand } from './datasets.js';
-import { parseInteger, trainCommand, UsageError, type TrainCliOptions } from './train.js';
+import { trainCommand, UsageError, type TrainCliOptions } from './train.js';
 
 /**
  * A path the user typed, made absolute from where they typed it: npm runs scripts in the package folder and keeps
@@ -119,28 +119,15 @@ function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the app in a browser (127.0.0.1, per-launch token)')
-    .option('--port <n>', 'port (default: any free one)')
-    .option('--token <token>', 'access token (default: random)')
+    .description('serve the app in a browser (127.0.0.1; port and token kept in the data folder, owner-only)')
+    .option('--port <n>', 'port (default: the last one used on this data folder, else any free one)')
+    .option('--token <token>', 'access token (default: the saved one, else random)')
+    .option('--new-token', 'rotate the saved access token (open tabs must use the new URL)')
     .option('--max-runs <n>', 'runs that train at once; more wait in the queue (default: POLICYLAB_MAX_RUNS or cores − 1, at most 4)')
     .option('--home <dir>', 'data folder', userPath)
-    .action(async (opts: { port?: string; token?: string; home?: string; maxRuns?: string }) => {
-      const { startServer } = (await import('../host/server.js')) as {
-        startServer(o: { home?: string; port?: number; token?: string; maxConcurrent?: number }): Promise<{ url: string; token: string; close(): Promise<void> }>;
-      };
-      const maxConcurrent = opts.maxRuns === undefined ? undefined : parseInteger('--max-runs', opts.maxRuns, 1, 64);
-      const port = opts.port === undefined ? undefined : parseInteger('--port', opts.port, 0, 65535);
-      const server = await startServer({ home: opts.home, port, token: opts.token, ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
-      console.log(`PolicyLab is serving at ${server.url}\n(Ctrl-C to stop)`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          void server.close().then(resolve, resolve);
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+    .action(async (opts: { port?: string; token?: string; newToken?: boolean; home?: string; maxRuns?: string }) => {
+      const { serveCommand } = await import('./serve.js');
+      await serveCommand(opts);
     });
 
   program
