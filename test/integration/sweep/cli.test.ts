@@ -7,9 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SweepDetail } from '../../../core/api/sweeps.js';
+import type { SweepDetail, SweepInfo } from '../../../core/api/sweeps.js';
 import type { RunRecord, SweepRecord } from '../../../core/store/index.js';
 import { openAppBackend } from '../../../core/runner/service.js';
+import { call } from '../../unit/runner/helpers.js';
 import { cli, cliDone, until } from '../folder/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'policylab-sweep-'));
@@ -121,11 +122,11 @@ describe('policylab sweep', () => {
     await until('the sweep to be recorded with its runs', () => existsSync(join(home, 'db.json')) && db(home).sweeps[0]?.runs.length === 4, 120_000);
     const backend = await openAppBackend({ home, transport: 'browser' });
     try {
-      const listed = await backend.invoke('sweeps:list', undefined, {});
-      expect(listed.ok && listed.value.map((s) => [s.status, s.owner?.kind, s.owner?.pid])).toEqual([['running', 'cli', run.child.pid]]);
+      const listed = await call<SweepInfo[]>(backend, 'sweeps:list');
+      expect(listed.map((s) => [s.status, s.owner?.kind, s.owner?.pid])).toEqual([['running', 'cli', run.child.pid]]);
       const id = db(home).sweeps[0]!.id;
-      const stopped = await backend.invoke('sweeps:stop', { id }, {});
-      expect(stopped.ok && stopped.value.status).toBe('stopping');
+      const stopped = await call<SweepInfo>(backend, 'sweeps:stop', { id });
+      expect(stopped.status).toBe('stopping');
       expect(await run.exited).toBe(130);
       const sweep = db(home).sweeps[0]!;
       expect(sweep.status).toBe('stopped');
