@@ -110,13 +110,16 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
     const figure = page.locator('figure[data-key="rollout/episodeReturn"]');
     await expect.poll(() => figure.getAttribute('data-points'), LONG).toBe('1');
     // Some pixel of the plot has the line colour: the dot is drawn (an empty plot would be grid and axes only).
-    const coloured = await figure.locator('canvas').evaluate((c: HTMLCanvasElement) => {
-      const ctx = c.getContext('2d')!;
-      const { data } = ctx.getImageData(0, 0, c.width, c.height);
-      let n = 0;
-      for (let i = 0; i < data.length; i += 4) if (data[i + 2]! > 180 && data[i]! < 120 && data[i + 3]! > 200) n++;
-      return n;
-    });
+    // (A string: the page's DOM types are not in the Node test's tsconfig.)
+    const coloured = Number(
+      await page.evaluate(`(() => {
+        const c = document.querySelector('figure[data-key="rollout/episodeReturn"] canvas');
+        const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        let n = 0;
+        for (let i = 0; i < data.length; i += 4) if (data[i + 2] > 180 && data[i] < 120 && data[i + 3] > 200) n++;
+        return n;
+      })()`),
+    );
     expect(coloured).toBeGreaterThan(10);
     await screenshot(page, 'new-user-run-one-point');
   });
@@ -142,15 +145,17 @@ describe.skipIf(!chromiumPath)(`new-user fixes: launch copy, hidden sizes, step 
   });
 
   it('compare opens on charts; run table and config diff fold away; sort arrows', async () => {
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate('window.scrollTo(0, 0)');
     const firstChart = page.locator('figure.compare-chart').first();
     const table = page.getByRole('region', { name: 'Compared runs' });
     // The charts come before the table in the page.
-    const order = await page.evaluate(() => {
-      const chart = document.querySelector('figure.compare-chart');
-      const tableEl = document.querySelector('section.compare-table');
-      return chart && tableEl ? chart.compareDocumentPosition(tableEl) & Node.DOCUMENT_POSITION_FOLLOWING : 0;
-    });
+    const order = Number(
+      await page.evaluate(`(() => {
+        const chart = document.querySelector('figure.compare-chart');
+        const tableEl = document.querySelector('section.compare-table');
+        return chart && tableEl ? chart.compareDocumentPosition(tableEl) & Node.DOCUMENT_POSITION_FOLLOWING : 0;
+      })()`),
+    );
     expect(order).toBeGreaterThan(0);
     expect(await firstChart.isVisible()).toBe(true);
     // The settings are one bar: its height is one row of controls at this width.
