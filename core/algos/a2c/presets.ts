@@ -6,9 +6,43 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
   'CartPole-v1': { numEnvs: 8, entCoef: 0, lr: 1e-3, gamma: 0.98 },
   // RL Zoo: 16 envs, VecNormalize (observations and rewards). Seed 1 reaches −100 at ~50k steps.
   'Acrobot-v1': { numEnvs: 16, entCoef: 0, normalizeObs: true, normalizeReward: true },
+  // gSDE, from rl-baselines3-zoo `hyperparams/a2c.yml` (commit 02846e4; its Pendulum entry is still keyed Pendulum-v0):
+  // each value names its key; SB3 A2C defaults fill the rest (RMSprop, gae_lambda 1, vf_coef 0.5, full_std, no expln).
+  // ortho_init=False is not followed (initialisation stays orthogonal). Not tuned here.
+  'Pendulum-v1': {
+    numEnvs: 8, // a2c.yml Pendulum-v0.n_envs
+    numSteps: 8, // Pendulum-v0.n_steps
+    gaeLambda: 0.9, // Pendulum-v0.gae_lambda
+    vfCoef: 0.4, // Pendulum-v0.vf_coef
+    gamma: 0.99, // Pendulum-v0.gamma
+    optimizer: 'rmsprop', // Pendulum-v0.use_rms_prop
+    normAdv: false, // Pendulum-v0.normalize_advantage
+    lr: 7e-4, // Pendulum-v0.learning_rate lin_7e-4 …
+    annealLr: true, // … linear to 0
+    entCoef: 0, // Pendulum-v0.ent_coef
+    maxGradNorm: 0.5, // Pendulum-v0.max_grad_norm
+    normalizeObs: true, // Pendulum-v0.normalize
+    normalizeReward: true, // Pendulum-v0.normalize
+    useSde: true, // Pendulum-v0.use_sde
+    logStdInit: -2, // Pendulum-v0.policy_kwargs log_std_init
+    evalInterval: 50_000,
+  },
+  'MountainCarContinuous-v0': {
+    numEnvs: 4, // a2c.yml MountainCarContinuous-v0.n_envs
+    numSteps: 100, // MountainCarContinuous-v0.n_steps
+    entCoef: 0, // MountainCarContinuous-v0.ent_coef
+    normalizeObs: true, // MountainCarContinuous-v0.normalize
+    normalizeReward: true, // MountainCarContinuous-v0.normalize
+    useSde: true, // MountainCarContinuous-v0.use_sde
+    sdeSampleFreq: 16, // MountainCarContinuous-v0.sde_sample_freq
+    logStdInit: 0, // MountainCarContinuous-v0.policy_kwargs log_std_init
+    evalInterval: 20_000,
+  },
 };
 
 export const A2C_PRESET_STEPS: Record<string, number> = {
   'CartPole-v1': 100_000,
   'Acrobot-v1': 500_000,
+  'Pendulum-v1': 1_000_000, // a2c.yml Pendulum-v0.n_timesteps
+  'MountainCarContinuous-v0': 100_000, // a2c.yml MountainCarContinuous-v0.n_timesteps
 };
