@@ -10,12 +10,18 @@ export interface Collective {
   readonly rank: number;
   readonly worldSize: number;
   /** Adds `delta` to the shared counter; returns the value after the add. */
-  counterAdd(delta: number): number;
-  counterGet(): number;
-  counterSet(value: number): void;
+  counterAdd(delta: number): Promise<number>;
+  counterGet(): Promise<number>;
+  counterSet(value: number): Promise<void>;
+  /**
+   * The latest counter value this rank knows, without I/O (the collector's per-step preemption test is synchronous).
+   * Local: the shared memory itself. Redis: a background watcher's last read, never older than this rank's own last
+   * counterAdd / counterGet / counterSet. May lag the true value (a preemption a little late), never run ahead of it.
+   */
+  counterPeek(): number;
   /** Replaces `x` (same length on every rank) with the element-wise mean over all ranks. */
-  allReduceMean(x: Float32Array): void;
-  barrier(): void;
+  allReduceMean(x: Float32Array): Promise<void>;
+  barrier(): Promise<void>;
 }
 
 /** The mean over ranks in rank order (the one summation order every transport uses). */

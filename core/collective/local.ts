@@ -52,34 +52,54 @@ export class LocalCollective implements Collective {
     this.#slots = Array.from({ length: worldSize }, (_, r) => new Float32Array(shared, HEADER_INTS * 4 + r * this.#slotLength * 4, this.#slotLength));
   }
 
-  counterAdd(delta: number): number {
-    this.#check();
-    return Atomics.add(this.#header, COUNTER, delta) + delta;
+  // Sync internals (threads block in Atomics.wait), wrapped in the Promise-based interface every transport shares.
+  counterAdd(delta: number): Promise<number> {
+    return attempt(() => this.counterAddSync(delta));
   }
 
-  counterGet(): number {
+  counterGet(): Promise<number> {
+    return attempt(() => this.counterPeek());
+  }
+
+  counterSet(value: number): Promise<void> {
+    return attempt(() => {
+      this.#check();
+      Atomics.store(this.#header, COUNTER, value);
+    });
+  }
+
+  /** The shared counter itself (Atomics.load: always the current value). */
+  counterPeek(): number {
     this.#check();
     return Atomics.load(this.#header, COUNTER);
   }
 
-  counterSet(value: number): void {
-    this.#check();
-    Atomics.store(this.#header, COUNTER, value);
+  allReduceMean(x: Float32Array): Promise<void> {
+    return attempt(() => this.allReduceMeanSync(x));
   }
 
-  allReduceMean(x: Float32Array): void {
+  barrier(): Promise<void> {
+    return attempt(() => this.barrierSync());
+  }
+
+  counterAddSync(delta: number): number {
+    this.#check();
+    return Atomics.add(this.#header, COUNTER, delta) + delta;
+  }
+
+  allReduceMeanSync(x: Float32Array): void {
     // Any length up to the slot size (gradients, then a few statistics); every rank must pass the same length.
     if (x.length > this.#slotLength) throw new Error(`allReduceMean: length ${x.length} exceeds the collective's slot of ${this.#slotLength}`);
     this.#slots[this.rank].set(x);
-    this.barrier(); // every slot written
+    this.barrierSync(); // every slot written
     meanInRankOrder(
       this.#slots.map((s) => s.subarray(0, x.length)),
       x,
     );
-    this.barrier(); // every slot read before any rank writes its next vector
+    this.barrierSync(); // every slot read before any rank writes its next vector
   }
 
-  barrier(): void {
+  barrierSync(): void {
     this.#check();
     const h = this.#header;
     const gen = Atomics.load(h, GENERATION);
@@ -98,5 +118,14 @@ export class LocalCollective implements Collective {
 
   #check(): void {
     if (Atomics.load(this.#header, ABORT) !== 0) throw new CollectiveAborted();
+  }
+}
+
+/** A sync call as a Promise (its throw a rejection, never a synchronous throw from an async-looking method). */
+function attempt<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
 }

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { meanInRankOrder, type Collective } from './collective.js';
+import { CounterWatch } from './counter-watch.js';
 
 export interface RedisConnectOptions {
   /** redis://[:password@]host:port[/db] (or rediss:// for TLS). */
@@ -95,12 +96,17 @@ export class RedisCollective implements Collective {
   /** Why the collective can no longer be used (lost connection, lapsed lease, closed). */
   #broken: string | null = null;
   #closed = false;
+  /** The unredacted URL (the counter watcher's own connection); #url is for messages. */
+  readonly #rawUrl: string;
+  /** counterPeek's background reader of num_done (started by the first counter operation). */
+  #watch: CounterWatch | null = null;
 
   private constructor(client: Redis, blocking: Redis, o: Required<Omit<RedisConnectOptions, 'worldSize'>> & { worldSize: number | null }) {
     this.#client = client;
     this.#blocking = blocking;
     this.rank = o.rank;
     this.#url = redactUrl(o.url);
+    this.#rawUrl = o.url;
     this.#runKey = o.runKey;
     this.#timeoutMs = o.timeoutMs;
     this.#joinTimeoutMs = o.joinTimeoutMs;
@@ -280,17 +286,33 @@ export class RedisCollective implements Collective {
 
   async counterAdd(delta: number): Promise<number> {
     if (!Number.isInteger(delta)) throw new Error(`counterAdd: delta must be an integer, got ${delta}`);
-    return this.#run('counterAdd', () => this.#client.incrby(this.#key('num_done'), delta));
+    const v = await this.#run('counterAdd', () => this.#client.incrby(this.#key('num_done'), delta));
+    this.#watcher().set(v);
+    return v;
   }
 
   async counterGet(): Promise<number> {
-    const v = await this.#run('counterGet', () => this.#client.get(this.#key('num_done')));
-    return v === null ? 0 : Number(v);
+    const text = await this.#run('counterGet', () => this.#client.get(this.#key('num_done')));
+    const v = text === null ? 0 : Number(text);
+    this.#watcher().set(v);
+    return v;
+  }
+
+  /** The watcher's latest read of num_done, never older than this rank's own last counter operation (no I/O). */
+  counterPeek(): number {
+    this.#checkBroken();
+    return this.#watcher().peek();
+  }
+
+  #watcher(): CounterWatch {
+    if (this.#session === null) throw new Error(`DD-PPO rank ${this.rank}: the run is not joined yet (rank 0: connect() opens it; other ranks: call fetchSpec() first)`);
+    return (this.#watch ??= CounterWatch.start(this.#rawUrl, this.#key('num_done')));
   }
 
   async counterSet(value: number): Promise<void> {
     if (!Number.isInteger(value)) throw new Error(`counterSet: value must be an integer, got ${value}`);
     await this.#run('counterSet', () => this.#client.set(this.#key('num_done'), String(value), 'PX', this.#ttlMs));
+    this.#watcher().set(value);
   }
 
   async allReduceMean(x: Float32Array): Promise<void> {
@@ -332,6 +354,7 @@ export class RedisCollective implements Collective {
   async close(): Promise<void> {
     if (this.#closed) return;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await this.#watch?.stop();
     if (!this.#broken && this.#session !== null) {
       try {
         await this.#client.del(this.#key('rank', this.rank));

@@ -90,10 +90,10 @@ export function paramChecksum(params: Float32Array): [number, number, number] {
  * Every replica's checksum is equal iff Σh² · N = (Σh)² for each fold (zero variance); all sums are exact integers in
  * float32 for N ≤ 8 at 11 bits. Throws on a mismatch.
  */
-export function compareChecksums(coll: Collective, params: Float32Array, iteration: number): void {
+export async function compareChecksums(coll: Collective, params: Float32Array, iteration: number): Promise<void> {
   const h = paramChecksum(params);
   const v = new Float32Array([h[0], h[1], h[2], h[0] * h[0], h[1] * h[1], h[2] * h[2]]);
-  coll.allReduceMean(v);
+  await coll.allReduceMean(v);
   const N = coll.worldSize;
   for (let k = 0; k < 3; k++) {
     const s = Math.round(v[k] * N);
@@ -105,7 +105,7 @@ export function compareChecksums(coll: Collective, params: Float32Array, iterati
 }
 
 /** One worker's whole training run over the collective. */
-export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerResult {
+export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Promise<WorkerResult> {
   const { config: c, faults = {} } = opts;
   const N = coll.worldSize;
   const rank = coll.rank;
@@ -161,17 +161,17 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
       true,
       (steps) => {
         if (stepDelay > 0) busyWait(stepDelay);
-        return steps < c.numSteps && shouldPreempt(steps, c.numSteps, coll.counterGet(), N, c);
+        return steps < c.numSteps && shouldPreempt(steps, c.numSteps, coll.counterPeek(), N, c);
       },
     );
-    coll.counterAdd(1);
+    await coll.counterAdd(1);
     const collectMs = performance.now() - t0;
     rolloutSteps.push(rollout.steps);
 
     gaeTargets(collector.buffer, rollout.steps, c.gamma, c.gaeLambda);
     const samples = collector.takeSamples();
     const progress = progressOf(iteration, numIterations);
-    const u = update(coll, model, optimizer, gatherer, samples, c, rng, progress);
+    const u = await update(coll, model, optimizer, gatherer, samples, c, rng, progress);
 
     if (faults.perturbAt === iteration) {
       model.params[0] += 1e-3;
@@ -185,12 +185,14 @@ export function runDdppoWorker(coll: Collective, opts: WorkerOptions): WorkerRes
     stats[3] = recent.length;
     stats[4] = u.allReduceMs;
     stats[5] = u.idleMs;
-    coll.allReduceMean(stats);
-    if (rank === 0) coll.counterSet(0);
-    coll.barrier();
+    await coll.allReduceMean(stats);
+    if (rank === 0) await coll.counterSet(0);
+    await coll.barrier();
+    // Every rank learns the reset before its next rollout (a transport's background read from before it is dropped).
+    await coll.counterGet();
     globalStep += Math.round(stats[0] * N);
     iteration++;
-    if (iteration % c.checksumInterval === 0) compareChecksums(coll, model.params, iteration);
+    if (iteration % c.checksumInterval === 0) await compareChecksums(coll, model.params, iteration);
 
     const metrics: Record<string, number> = {
       ...u.metrics,
@@ -219,7 +221,7 @@ interface UpdateOut {
  * numMinibatches (so every worker takes the same number of steps even after a cut), and each worker's gradient has
  * equal weight in the mean, as DistributedDataParallel averages.
  */
-export function update(
+export async function update(
   coll: Collective,
   model: ActorCritic,
   optimizer: Adam,
@@ -228,7 +230,7 @@ export function update(
   c: DdppoConfig,
   rng: Rng,
   progress: number,
-): UpdateOut {
+): Promise<UpdateOut> {
   const lr = c.annealLr ? linear(c.lr, 0)(progress) : c.lr;
   const coefs: PpoLossCoefs = {
     clip: c.clip,
@@ -239,14 +241,14 @@ export function update(
   };
   let allReduceMs = 0;
   let idleMs = -1;
-  const timed = (x: Float32Array): void => {
+  const timed = async (x: Float32Array): Promise<void> => {
     const t = performance.now();
-    coll.allReduceMean(x);
+    await coll.allReduceMean(x);
     const dt = performance.now() - t;
     if (idleMs < 0) idleMs = dt;
     allReduceMs += dt;
   };
-  if (c.distributedAdvNorm && c.normAdv) distributedNormalize(samples.advantages.subarray(0, samples.size), timed, coll.worldSize);
+  if (c.distributedAdvNorm && c.normAdv) await distributedNormalize(samples.advantages.subarray(0, samples.size), timed, coll.worldSize);
   const minibatchSize = Math.max(1, Math.floor(samples.size / c.numMinibatches));
   const sums = { pgLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, gradNorm: 0 };
   let steps = 0;
@@ -258,7 +260,7 @@ export function update(
       if (c.normAdv && !c.distributedAdvNorm) normalizeInPlace(mb.advantages);
       model.grads.fill(0);
       const s = ppoLossJs(model, mb, coefs);
-      timed(model.grads);
+      await timed(model.grads);
       const gradNorm = clipGradNorm(model.grads, c.maxGradNorm);
       optimizer.step(model.params, model.grads, lr);
       model.paramsChanged();
@@ -287,7 +289,7 @@ export function update(
 }
 
 /** Advantages normalised with the mean and variance over every worker's samples (sum, sum of squares, count). */
-function distributedNormalize(adv: Float32Array, allReduce: (x: Float32Array) => void, worldSize: number): void {
+async function distributedNormalize(adv: Float32Array, allReduce: (x: Float32Array) => Promise<void>, worldSize: number): Promise<void> {
   let s = 0;
   let s2 = 0;
   for (let i = 0; i < adv.length; i++) {
@@ -295,7 +297,7 @@ function distributedNormalize(adv: Float32Array, allReduce: (x: Float32Array) =>
     s2 += adv[i] * adv[i];
   }
   const v = new Float32Array([s, s2, adv.length]);
-  allReduce(v);
+  await allReduce(v);
   const n = v[2] * worldSize;
   const mean = (v[0] * worldSize) / n;
   const variance = Math.max(0, (v[1] * worldSize) / n - mean * mean);

@@ -17,7 +17,7 @@ const d = workerData as {
 const post = (m: ThreadMessage): void => parentPort!.postMessage(m);
 try {
   const coll = new LocalCollective(d.shared, d.rank, d.worldSize);
-  const result = runDdppoWorker(coll, {
+  const result = await runDdppoWorker(coll, {
     env: d.env,
     config: d.config,
     seed: d.seed,

@@ -7,9 +7,9 @@ const coll = new LocalCollective(shared, rank, worldSize);
 const out: number[][] = [];
 for (let r = 0; r < rounds; r++) {
   const x = Float32Array.from(vector, (v) => v * (r + 1));
-  coll.allReduceMean(x);
+  await coll.allReduceMean(x);
   out.push([...x]);
-  coll.counterAdd(1);
-  coll.barrier();
+  await coll.counterAdd(1);
+  await coll.barrier();
 }
-parentPort!.postMessage({ out, counter: coll.counterGet() });
+parentPort!.postMessage({ out, counter: await coll.counterGet() });
