@@ -52,6 +52,22 @@ async function startBrowserMode(): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(
+    [
+      'Usage: policylab start [--max-runs <n>] [--new-token]',
+      '',
+      'The desktop app when Electron\'s binary is installed, otherwise browser mode (a server on 127.0.0.1; its URL is printed).',
+      '',
+      'Options:',
+      '  --max-runs <n>  runs that train at once (also POLICYLAB_MAX_RUNS)',
+      '  --new-token     browser mode: rotate the access token kept in the data folder (open tabs must use the new URL)',
+      '  -h, --help      display this help',
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
 // `npm start -- --max-runs <n>`: runs that train at once, for the Electron app and browser mode alike (through the
 // environment variable the run manager reads, so a bad value is refused there with its name).
 const maxRunsAt = process.argv.indexOf('--max-runs');
