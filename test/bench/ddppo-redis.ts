@@ -3,14 +3,20 @@
  *   1. One gradient all-reduce (the length of the CartPole policy's parameters) per operation, N = 2 and 4 ranks:
  *      local = worker threads over SharedArrayBuffer + Atomics; redis = one process per rank (standing in for
  *      machines) against a private redis-server on 127.0.0.1. Rank 0's time per operation: median and p90.
+ *   2. Whole DD-PPO updates, 2 workers on CartPole-v1: the mean `ddppo/allReduceMs` per update (every minibatch's
+ *      gradient all-reduce plus the statistics) and SPS, local (runLocal) vs redis (rank 0 here, rank 1 a
+ *      `policylab ddppo-worker` process); updates 2 … 30 (the first includes starting and joining the ranks).
  * This file is also the rank code of part 1: a worker thread (workerData.role = 'local-rank') or a child process
  * (`--redis-rank <json>`).
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ddppoConfigSchema } from '../../core/algos/ddppo/config.js';
+import { DDPPO_METRIC, runDdppoWorker } from '../../core/algos/ddppo/ddppo.js';
+import { runLocal } from '../../core/algos/ddppo/threads.js';
 import { ActorCritic } from '../../core/algos/model.js';
 import type { Collective } from '../../core/collective/collective.js';
 import { createLocalShared, LocalCollective } from '../../core/collective/local.js';
@@ -86,6 +92,71 @@ async function redisOps(server: RedisServer, worldSize: number, length: number, 
   return JSON.parse(outs[0].stdout.trim().split('\n').at(-1)!) as number[];
 }
 
+// The transport field is the training process's choice; the worker code is the same for both.
+const updateConfig = () => ddppoConfigSchema.parse({ workers: 2, numEnvs: 4, numSteps: 64, numMinibatches: 4, updateEpochs: 4, syncFraction: 1, evalInterval: 0, checkpointInterval: 0 });
+const UPDATE_STEPS = 30 * 2 * 4 * 64;
+
+/** Rank 0's updates after the first (which includes starting the other ranks and their joining). */
+class Steady {
+  #sum = 0;
+  #n = 0;
+  #t0 = 0;
+  #step0 = 0;
+  #t = 0;
+  #step = 0;
+  add(iteration: number, globalStep: number, m: Record<string, number>): void {
+    this.#t = performance.now();
+    this.#step = globalStep;
+    if (iteration === 1) {
+      this.#t0 = this.#t;
+      this.#step0 = globalStep;
+      return;
+    }
+    this.#sum += m[DDPPO_METRIC.allReduceMs] ?? 0;
+    this.#n++;
+  }
+  result(): { allReduceMs: number; sps: number } {
+    return { allReduceMs: this.#sum / this.#n, sps: (this.#step - this.#step0) / ((this.#t - this.#t0) / 1000) };
+  }
+}
+
+async function localUpdates(): Promise<{ allReduceMs: number; sps: number }> {
+  const steady = new Steady();
+  await runLocal({
+    env: 'CartPole-v1',
+    config: updateConfig(),
+    seed: 1,
+    totalSteps: UPDATE_STEPS,
+    onIteration: (rank, i, step, m) => {
+      if (rank === 0) steady.add(i, step, m);
+    },
+  });
+  return steady.result();
+}
+
+async function redisUpdates(server: RedisServer): Promise<{ allReduceMs: number; sps: number }> {
+  const config = updateConfig();
+  const runKey = `bench-updates-${process.pid}`;
+  const coll = await RedisCollective.connect({ url: server.url, runKey, rank: 0, worldSize: 2 });
+  await coll.publishSpec({ env: 'CartPole-v1', config, seed: 1, totalSteps: UPDATE_STEPS });
+  const worker = runChild([join(process.cwd(), 'core/cli/policylab.ts'), 'ddppo-worker', '--redis-url', server.url, '--run-key', runKey, '--rank', '1']);
+  const steady = new Steady();
+  try {
+    await runDdppoWorker(coll, {
+      env: 'CartPole-v1',
+      config,
+      seed: 1,
+      totalSteps: UPDATE_STEPS,
+      onIteration: (i, step, m) => steady.add(i, step, m),
+    });
+    const out = await worker;
+    if (out.code !== 0) throw new Error(`ddppo-worker failed: ${out.stderr.trim()}`);
+    return steady.result();
+  } finally {
+    await coll.close();
+  }
+}
+
 export async function bench(): Promise<void> {
   const length = paramCount();
   const server = await startRedis();
@@ -103,6 +174,11 @@ export async function bench(): Promise<void> {
         `     N = ${N}: local ${quantile(local, 0.5).toFixed(3)} ms median (p90 ${quantile(local, 0.9).toFixed(3)}), redis ${quantile(redis, 0.5).toFixed(3)} ms median (p90 ${quantile(redis, 0.9).toFixed(3)}); redis/local ${(quantile(redis, 0.5) / quantile(local, 0.5)).toFixed(1)}×`,
       );
     }
+    console.log(`  2. DD-PPO updates 2…30, 2 workers × 4 envs × 64 steps, 4 epochs × 4 minibatches (16 gradient all-reduces + 1 per update), seed 1:`);
+    const l = await localUpdates();
+    const r = await redisUpdates(server);
+    console.log(`     local: all-reduce ${l.allReduceMs.toFixed(2)} ms per update, ${l.sps.toFixed(0)} SPS`);
+    console.log(`     redis: all-reduce ${r.allReduceMs.toFixed(2)} ms per update, ${r.sps.toFixed(0)} SPS (redis/local all-reduce ${(r.allReduceMs / l.allReduceMs).toFixed(1)}×)`);
     console.log(`  (load after: ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
   } finally {
     await server.stop();
