@@ -1,45 +1,160 @@
 /**
- * npm run bench -- ddppo: DD-PPO over the local transport on CartPole-v1 — SPS with 1 and 2 workers, the mean
- * gradient all-reduce time per iteration, and the preempted share of the rollout with worker 1 slowed by injected
- * per-step latency (syncFraction 1.0 vs 0.5). Short runs (a few seconds each); the load is printed with them.
+ * npm run bench -- ddppo: DD-PPO over the local transport (worker threads of one process, core/algos/ddppo/threads.ts).
+ *
+ * 1. Scaling: N = 1, 2, 4 workers on CartPole-v1 and Acrobot-v1, each worker with PPO's tuned preset shape
+ *    (core/algos/ppo/presets.ts: CartPole 8 envs × 32 steps, 4 minibatches × 4 epochs; Acrobot 16 envs × 256 steps,
+ *    64 minibatches × 4 epochs, normalised observations), so one update sees N × PPO's batch and every worker runs
+ *    the same number of iterations (totalSteps = N × the per-worker budget, which keeps CartPole's annealed LR and
+ *    clip schedule per iteration the same for every N). Printed: steady SPS (rank 0's time/sps at the end, without
+ *    the thread start), the scaling efficiency SPS(N) / (N · SPS(1)), the mean gradient all-reduce per iteration, and
+ *    the global step and wall time (from the call, thread start included) when rank 0's 20-episode training mean
+ *    first reached the env's threshold (475 / −100).
+ * 2. Stragglers: N = 5 (the smallest N at which syncFraction 1.0, 0.8 and 0.6 wait for different numbers of workers:
+ *    5, 4 and 3 — at N = 4, 0.8 · 4 = 3.2 rounds up to all 4), worker 4 slowed 3× by a busy-wait after every env step
+ *    of 2 × the normal per-step time, measured first in a short run of the same shape without faults.
+ *
+ * Seeds 6–8 are held out (the PPO presets were tuned on 1–5); one seed per cell (the seed in the table). Nothing
+ * here is asserted. DDPPO_BENCH_QUICK=1 halves every budget. The machine's load is printed before and after.
  */
-import { loadavg } from 'node:os';
-import { ddppoConfigSchema } from '../../core/algos/ddppo/config.js';
+import { cpus, loadavg } from 'node:os';
+import { ddppoConfigSchema, type DdppoConfig } from '../../core/algos/ddppo/config.js';
 import { DDPPO_METRIC, type WorkerFaults } from '../../core/algos/ddppo/ddppo.js';
 import { runLocal } from '../../core/algos/ddppo/threads.js';
+import { PPO_PRESETS } from '../../core/algos/ppo/presets.js';
+import { METRIC } from '../../core/common/metrics.js';
+import { envSpec, type EnvId } from '../../core/envs/index.js';
 
-async function one(workers: number, syncFraction: number, faults: Record<number, WorkerFaults> = {}): Promise<{ sps: number; allReduceMs: number; preempted: number }> {
-  const config = ddppoConfigSchema.parse({ workers, numEnvs: 4, numSteps: 64, numMinibatches: 4, updateEpochs: 4, syncFraction, evalInterval: 0, checkpointInterval: 0 });
-  const total = 40 * workers * 4 * 64;
+const QUICK = process.env.DDPPO_BENCH_QUICK === '1';
+/** Env steps per worker (CartPole: PPO_PRESET_STEPS; Acrobot: half of its 500k, seeds 1–5 reach −100 well before). */
+const PER_WORKER: Record<'CartPole-v1' | 'Acrobot-v1', number> = { 'CartPole-v1': 100_000, 'Acrobot-v1': 250_000 };
+const STRAGGLER_PER_WORKER = 60_000;
+const STRAGGLER_N = 5;
+
+interface Outcome {
+  wallS: number;
+  steps: number;
+  sps: number;
+  allReduceMs: number;
+  preempted: number;
+  /** Rank 0's first global step with a 20-episode mean ≥ threshold, and the wall time then (null: never). */
+  solvedStep: number | null;
+  solvedS: number | null;
+  /** Every rank's solved step (spread). */
+  solvedSteps: (number | null)[];
+  workerSps: number[];
+}
+
+const load = (): string =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+function configFor(env: EnvId, workers: number, syncFraction: number): DdppoConfig {
+  // The PPO preset's per-update shape; its evalInterval is PPO's (DD-PPO evaluates nothing here).
+  const { evalInterval: _unused, ...preset } = PPO_PRESETS[env] ?? {};
+  return ddppoConfigSchema.parse({ ...preset, workers, syncFraction, evalInterval: 0, checkpointInterval: 0 });
+}
+
+async function one(env: EnvId, workers: number, seed: number, totalSteps: number, syncFraction = 1, faults: Record<number, WorkerFaults> = {}): Promise<Outcome> {
+  const config = configFor(env, workers, syncFraction);
+  const marks: { step: number; s: number }[] = [];
   let allReduce = 0;
   let preempted = 0;
   let n = 0;
+  let last: Record<string, number> = {};
   const t = performance.now();
   const results = await runLocal({
-    env: 'CartPole-v1',
+    env,
     config,
-    seed: 1,
-    totalSteps: total,
+    seed,
+    totalSteps,
     faults,
-    onIteration: (rank, _it, _step, m) => {
+    onIteration: (rank, _it, step, m) => {
       if (rank !== 0) return;
+      marks.push({ step, s: (performance.now() - t) / 1000 });
       allReduce += m[DDPPO_METRIC.allReduceMs] ?? 0;
       preempted += m[DDPPO_METRIC.preemptedFraction] ?? 0;
       n++;
+      last = m;
     },
   });
-  return { sps: results[0].globalStep / ((performance.now() - t) / 1000), allReduceMs: allReduce / n, preempted: preempted / n };
+  const wallS = (performance.now() - t) / 1000;
+  const solvedStep = results[0].solvedStep;
+  // solvedStep is the global step at the start of the iteration in which the window filled: its end is the time.
+  const solvedS = solvedStep === null ? null : (marks.find((m) => m.step > solvedStep)?.s ?? wallS);
+  return {
+    wallS,
+    steps: results[0].globalStep,
+    sps: last[METRIC.sps] ?? results[0].globalStep / wallS,
+    allReduceMs: allReduce / Math.max(1, n),
+    preempted: preempted / Math.max(1, n),
+    solvedStep,
+    solvedS,
+    solvedSteps: results.map((r) => r.solvedStep),
+    workerSps: Array.from({ length: workers }, (_, r) => last[DDPPO_METRIC.workerSps(r)] ?? 0),
+  };
+}
+
+const k = (x: number | null): string => (x === null ? '—' : `${(x / 1000).toFixed(1)}k`);
+const sec = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} s`);
+const pad = (s: string, w: number): string => s.padStart(w);
+
+async function scaling(env: 'CartPole-v1' | 'Acrobot-v1', seed: number): Promise<void> {
+  const per = PER_WORKER[env] / (QUICK ? 2 : 1);
+  const threshold = envSpec(env).rewardThreshold;
+  const p = PPO_PRESETS[env]!;
+  console.log(
+    `\n${env} (per worker: PPO preset ${p.numEnvs} envs × ${p.numSteps} steps, ${p.numMinibatches} minibatches × ${p.updateEpochs} epochs; ${k(per)} steps per worker; seed ${seed}; threshold ${threshold})`,
+  );
+  console.log(`  ${['N', 'SPS', 'eff.', 'all-reduce', 'steps to thr.', 'wall to thr.', 'ranks solved at', 'wall'].map((h, i) => pad(h, [2, 7, 6, 11, 14, 13, 28, 8][i])).join(' ')}`);
+  let base = 0;
+  let baseWall: number | null = null;
+  for (const N of [1, 2, 4]) {
+    const r = await one(env, N, seed, N * per);
+    if (N === 1) {
+      base = r.sps;
+      baseWall = r.solvedS;
+    }
+    const eff = r.sps / (N * base);
+    const speedup = baseWall !== null && r.solvedS !== null ? ` (×${(baseWall / r.solvedS).toFixed(2)} vs N=1)` : '';
+    console.log(
+      `  ${pad(String(N), 2)} ${pad(r.sps.toFixed(0), 7)} ${pad(`${(100 * eff).toFixed(0)}%`, 6)} ${pad(`${r.allReduceMs.toFixed(2)} ms`, 11)} ${pad(k(r.solvedStep), 14)} ${pad(sec(r.solvedS), 13)} ${pad(r.solvedSteps.map(k).join(' '), 28)} ${pad(sec(r.wallS), 8)}${speedup}`,
+    );
+    if (N > 1) console.log(`     SPS(${N}) / SPS(1) = ${(r.sps / base).toFixed(2)}×${N === 2 ? ' (target ≥ 1.7× on two cores)' : ''}; per-worker collection SPS ${r.workerSps.map((x) => x.toFixed(0)).join(' ')}`);
+  }
+}
+
+async function stragglers(seed: number): Promise<void> {
+  const env: EnvId = 'CartPole-v1';
+  const N = STRAGGLER_N;
+  const slow = N - 1;
+  const per = STRAGGLER_PER_WORKER / (QUICK ? 2 : 1);
+  const numEnvs = configFor(env, N, 1).numEnvs;
+  // Calibration: a short run of the same shape without faults; the normal time of one vector step (numEnvs env steps).
+  const cal = await one(env, N, seed, N * numEnvs * 32 * 12);
+  const normalSps = cal.workerSps[slow];
+  const stepMs = (1000 * numEnvs) / normalSps;
+  const delay = 2 * stepMs;
+  console.log(
+    `\nStragglers (CartPole-v1, N = ${N}, PPO preset shape per worker, ${k(per)} steps per worker, seed ${seed}): worker ${slow}'s normal collection ${normalSps.toFixed(0)} env-steps/s = ${stepMs.toFixed(3)} ms per step of ${numEnvs} envs; injected ${delay.toFixed(3)} ms per step (3× slower)`,
+  );
+  console.log(`  ${['syncFraction', 'waits for', 'SPS', 'vs 1.0', 'preempted', 'steps to thr.', 'vs 1.0', 'wall to thr.', 'wall'].map((h, i) => pad(h, [12, 9, 7, 7, 10, 14, 7, 13, 8][i])).join(' ')}`);
+  let ref: Outcome | null = null;
+  for (const sf of [1, 0.8, 0.6]) {
+    const r = await one(env, N, seed, N * per, sf, { [slow]: { stepDelayMs: delay } });
+    ref ??= r;
+    const stepsRatio = ref.solvedStep !== null && r.solvedStep !== null ? `${(r.solvedStep / ref.solvedStep).toFixed(2)}×` : '—';
+    console.log(
+      `  ${pad(sf.toFixed(1), 12)} ${pad(String(Math.ceil(sf * N - 1e-9)), 9)} ${pad(r.sps.toFixed(0), 7)} ${pad(`${(r.sps / ref.sps).toFixed(2)}×`, 7)} ${pad(`${(100 * r.preempted).toFixed(1)}%`, 10)} ${pad(k(r.solvedStep), 14)} ${pad(stepsRatio, 7)} ${pad(sec(r.solvedS), 13)} ${pad(sec(r.wallS), 8)}`,
+    );
+  }
+  console.log('  target: syncFraction 0.6 ≥ 1.5× the SPS of 1.0 with steps to threshold within 20% (0.80–1.20×)');
 }
 
 export async function bench(): Promise<void> {
-  console.log(`ddppo (CartPole-v1, 4 envs × 64 steps per worker, 40 iterations, load ${loadavg().map((x) => x.toFixed(2)).join(' ')})`);
-  for (const w of [1, 2]) {
-    const r = await one(w, 1);
-    console.log(`  workers ${w}: ${r.sps.toFixed(0)} SPS (incl. thread start), all-reduce ${r.allReduceMs.toFixed(2)} ms/iteration`);
-  }
-  // With 2 workers, 0.6 · 2 = 1.2 rounds up to both workers done (never a cut): 0.5 is the fraction that cuts.
-  for (const sf of [1, 0.5]) {
-    const r = await one(2, sf, { 1: { stepDelayMs: 0.5 } });
-    console.log(`  straggler (worker 1 +0.5 ms/step), syncFraction ${sf}: ${r.sps.toFixed(0)} SPS, preempted ${(100 * r.preempted).toFixed(1)}% of the rollout`);
-  }
+  console.log(`ddppo: local transport, ${cpus().length} cores, load ${load()}${QUICK ? ' (quick: budgets halved)' : ''}`);
+  await scaling('CartPole-v1', 6);
+  await scaling('Acrobot-v1', 7);
+  await stragglers(8);
+  console.log(`\nload after: ${load()}`);
 }
