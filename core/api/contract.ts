@@ -27,6 +27,7 @@ export const INVOKE_CHANNELS = [
   'metrics:tail',
   'checkpoints:list',
   'runs:integrity',
+  'runs:table',
   'episodes:list',
   'episodes:get',
   'rollout:start',
@@ -136,6 +137,21 @@ export interface RunInfo {
   owner?: { kind: 'cli' | 'app'; pid: number };
   /** Imported from another library's files (read-only: no resume, no replay): what and from where. */
   external?: ExternalRunInfo;
+}
+
+/** One row of the runs table's data (core/runner/run-table.ts): metric summaries, sparkline, sample efficiency. */
+export interface RunTableRow {
+  id: string;
+  /** Every logged key: last value (logged order), min, max and finite-point count. */
+  metrics: Record<string, { last: number; min: number; max: number; count: number }>;
+  /** The return curve downsampled to at most 48 bucket means; null when no return was logged. */
+  spark: { steps: number[]; values: number[] } | null;
+  /** Area under the return curve ÷ the steps it spans (mean return over training); null without returns. */
+  auc: number | null;
+  /** The env's reward threshold; null when it has none. */
+  threshold: number | null;
+  /** First step at which the 20-episode mean return reached the threshold, and seconds since the first record. */
+  solved: { step: number; seconds: number | null } | null;
 }
 
 /** Where an imported run came from (core/import). */
@@ -377,6 +393,7 @@ export interface InvokeResponses extends DatasetResponses {
   'metrics:tail': MetricsTailResult;
   'checkpoints:list': CheckpointInfo[];
   'runs:integrity': RunIntegrityInfo;
+  'runs:table': RunTableRow[];
   'episodes:list': EpisodeInfo[];
   'episodes:get': EpisodeData;
   'rollout:start': RolloutStarted;

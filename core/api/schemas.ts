@@ -126,6 +126,8 @@ export const requestSchemas = {
   'checkpoints:list': ById,
   /** What is damaged in the run's folder (bad metrics lines, quarantines, index, checkpoints). */
   'runs:integrity': ById,
+  /** Runs-table rows (metric summaries, return sparkline, steps/time to threshold, AUC) of these runs. */
+  'runs:table': z.strictObject({ ids: z.array(RunId).min(1).max(1_000) }),
   'episodes:list': ById,
   'episodes:get': z.strictObject({ id: RunId, step: Step }),
   'rollout:start': z.strictObject({

@@ -35,6 +35,7 @@ import {
   summarizeIntegrity,
 } from '../store/index.js';
 import { ImportError } from '../import/errors.js';
+import { RunTableCache } from './run-table.js';
 import { datasetHandlers } from '../store/datasets-service.js';
 import { SweepController } from '../sweep/controller.js';
 import { sweepHandlers } from '../sweep/handlers.js';
@@ -160,6 +161,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     }
   };
 
+  const runTable = new RunTableCache();
   const handlers: Handlers = {
     'runs:list': async () => manager.list(),
     'runs:get': async ({ id }) => manager.info(id),
@@ -189,6 +191,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       await manager.delete(id);
       headCache.forget(`${id}\u0000`);
       seriesCache.forget(`${id}\u0000`);
+      runTable.forget(id);
       return { id, deleted: true as const };
     },
     'runs:update': async ({ id, ...patch }) => manager.update(id, patch),
@@ -247,6 +250,11 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
     'checkpoints:list': async ({ id }) =>
       (await listCheckpoints(runDir(id))).map((c) => ({ step: c.step, time: c.createdAt, metrics: c.metrics })),
+    'runs:table': async ({ ids }) => {
+      const rows = [];
+      for (const id of ids) rows.push(await runTable.row(id, runDir(id), manager.info(id).env));
+      return rows;
+    },
     'runs:integrity': async ({ id }): Promise<RunIntegrityInfo> => {
       const dir = runDir(id);
       const report: RunIntegrityInfo = await runIntegrity(dir);

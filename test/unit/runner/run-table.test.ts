@@ -1,0 +1,79 @@
+/**
+ * runs:table rows: metric summaries, the return sparkline, area under the return curve and steps/seconds to the
+ * env's reward threshold, from runs written through core/store with values whose answers are known by hand.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunTableRow } from '../../../core/api/contract.js';
+import { normalisedAuc, sparkline } from '../../../core/runner/run-table.js';
+import { MetricWriter, RunStore } from '../../../core/store/index.js';
+import { call, openFake, tempHome } from './helpers.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+describe('sparkline', () => {
+  it('keeps short series and bucket-averages long ones, skipping non-finite values', () => {
+    expect(sparkline([1, 2, 3], [5, NaN, 7], 4)).toEqual({ steps: [1, 3], values: [5, 7] });
+    const steps = Array.from({ length: 96 }, (_, i) => i);
+    const s = sparkline(steps, steps, 48);
+    expect(s.values).toHaveLength(48);
+    expect(s.values.slice(0, 3)).toEqual([0.5, 2.5, 4.5]);
+    expect(s.steps[47]).toBe(94.5);
+    expect(() => sparkline([1], [1], 1)).toThrow(/maxPoints/);
+    expect(() => sparkline([1, 2], [1], 8)).toThrow(/as many steps/);
+  });
+});
+
+describe('normalisedAuc', () => {
+  it('is the trapezoidal area over the step span', () => {
+    expect(normalisedAuc([0, 1, 3], [0, 2, 2])).toBeCloseTo(5 / 3, 12);
+    expect(normalisedAuc([10, 20], [1, 3])).toBe(2);
+    expect(normalisedAuc([4], [7])).toBe(7);
+    expect(normalisedAuc([], [])).toBeNull();
+    expect(normalisedAuc([0, 1, 2], [NaN, 4, 4])).toBe(4);
+    expect(() => normalisedAuc([2, 1], [0, 0])).toThrow(/non-decreasing/);
+  });
+});
+
+describe('runs:table', () => {
+  it('answers summaries, sparkline, AUC and the first step/second at the threshold, and validates ids', async () => {
+    const { home, cleanup } = tempHome();
+    cleanups.push(cleanup);
+    const store = await RunStore.open(home);
+    const ids: string[] = [];
+    // Episode i (0..69) ends at step 10(i+1), returns 10i, 1 s apart: the 20-episode mean first reaches CartPole-v1's
+    // 475 at i = 57 (mean of 380..570 = 475), step 580, 57 s after the first record.
+    for (const episodes of [70, 40]) {
+      const r = await store.createRun({ algo: 'ppo', env: 'CartPole-v1', config: { lr: 0.001 }, seed: 0, name: `t${episodes}`, totalSteps: 1000 });
+      const w = new MetricWriter(store.runDir(r.id), { flushIntervalMs: 60_000 });
+      for (let i = 0; i < episodes; i++) {
+        w.append(10 * (i + 1), { 'rollout/episodeReturn': 10 * i, 'charts/episodicReturn': 10 * i, 'train/loss': 100 - i }, 1_000 + i);
+      }
+      await w.close();
+      await store.updateRun(r.id, { status: 'finished', step: 10 * episodes });
+      ids.push(r.id);
+    }
+    await store.close();
+    const backend = await openFake(home);
+    try {
+      const [solved, unsolved] = await call<RunTableRow[]>(backend, 'runs:table', { ids });
+      expect(solved!.id).toBe(ids[0]);
+      expect(solved!.metrics['train/loss']).toEqual({ last: 31, min: 31, max: 100, count: 70 });
+      expect(solved!.metrics['rollout/episodeReturn']).toEqual({ last: 690, min: 0, max: 690, count: 70 });
+      expect(solved!.threshold).toBe(475);
+      expect(solved!.solved).toEqual({ step: 580, seconds: 57 });
+      expect(solved!.auc).toBeCloseTo(345, 9); // linear 0..690: the mean
+      expect(solved!.spark!.values).toHaveLength(48);
+      expect(unsolved!.solved).toBeNull();
+      expect(unsolved!.spark!.values).toHaveLength(40);
+      const again = await call<RunTableRow[]>(backend, 'runs:table', { ids: [ids[1]] });
+      expect(again).toEqual([unsolved]);
+      const bad = await backend.invoke('runs:table', { ids: [] });
+      expect(bad.ok).toBe(false);
+      const unknown = await backend.invoke('runs:table', { ids: ['no-such-run'] });
+      expect(unknown.ok).toBe(false);
+    } finally {
+      await backend.close();
+    }
+  });
+});
