@@ -11,10 +11,13 @@
  *    first reached the env's threshold (475 / −100).
  * 2. Stragglers: N = 5 (the smallest N at which syncFraction 1.0, 0.8 and 0.6 wait for different numbers of workers:
  *    5, 4 and 3 — at N = 4, 0.8 · 4 = 3.2 rounds up to all 4), worker 4 slowed 3× by a busy-wait after every env step
- *    of 2 × the normal per-step time, measured first in a short run of the same shape without faults.
+ *    of 2 × the normal per-step time, measured first in a short run of the same shape without faults. The per-step
+ *    time is the worker's whole iteration (rollout + update) per vector step, N · numEnvs / SPS: the collection alone
+ *    is a few percent of an iteration here, so 2 × its per-step time would slow the worker by ~1.1×, not 3×.
  *
  * Seeds 6–8 are held out (the PPO presets were tuned on 1–5); one seed per cell (the seed in the table). Nothing
- * here is asserted. DDPPO_BENCH_QUICK=1 halves every budget. The machine's load is printed before and after.
+ * here is asserted; a failing run prints its error in its row. DDPPO_BENCH_QUICK=1 halves every budget;
+ * DDPPO_BENCH_PART=scaling or stragglers runs one part. The machine's load is printed before and after.
  */
 import { cpus, loadavg } from 'node:os';
 import { ddppoConfigSchema, type DdppoConfig } from '../../core/algos/ddppo/config.js';
@@ -25,6 +28,7 @@ import { METRIC } from '../../core/common/metrics.js';
 import { envSpec, type EnvId } from '../../core/envs/index.js';
 
 const QUICK = process.env.DDPPO_BENCH_QUICK === '1';
+const PART = process.env.DDPPO_BENCH_PART ?? 'all';
 /** Env steps per worker (CartPole: PPO_PRESET_STEPS; Acrobot: half of its 500k, seeds 1–5 reach −100 well before). */
 const PER_WORKER: Record<'CartPole-v1' | 'Acrobot-v1', number> = { 'CartPole-v1': 100_000, 'Acrobot-v1': 250_000 };
 const STRAGGLER_PER_WORKER = 60_000;
@@ -95,6 +99,15 @@ async function one(env: EnvId, workers: number, seed: number, totalSteps: number
   };
 }
 
+/** The outcome, or the error's message (one failing cell must not hide the rest of the table). */
+async function tryOne(f: () => Promise<Outcome>): Promise<Outcome | string> {
+  try {
+    return await f();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
 const k = (x: number | null): string => (x === null ? '—' : `${(x / 1000).toFixed(1)}k`);
 const sec = (x: number | null): string => (x === null ? '—' : `${x.toFixed(1)} s`);
 const pad = (s: string, w: number): string => s.padStart(w);
@@ -110,7 +123,11 @@ async function scaling(env: 'CartPole-v1' | 'Acrobot-v1', seed: number): Promise
   let base = 0;
   let baseWall: number | null = null;
   for (const N of [1, 2, 4]) {
-    const r = await one(env, N, seed, N * per);
+    const r = await tryOne(() => one(env, N, seed, N * per));
+    if (typeof r === 'string') {
+      console.log(`  ${pad(String(N), 2)} failed: ${r}`);
+      continue;
+    }
     if (N === 1) {
       base = r.sps;
       baseWall = r.solvedS;
@@ -131,21 +148,30 @@ async function stragglers(seed: number): Promise<void> {
   const per = STRAGGLER_PER_WORKER / (QUICK ? 2 : 1);
   const numEnvs = configFor(env, N, 1).numEnvs;
   // Calibration: a short run of the same shape without faults; the normal time of one vector step (numEnvs env steps).
-  const cal = await one(env, N, seed, N * numEnvs * 32 * 12);
-  const normalSps = cal.workerSps[slow];
-  const stepMs = (1000 * numEnvs) / normalSps;
+  const cal = await tryOne(() => one(env, N, seed, N * numEnvs * 32 * 12));
+  if (typeof cal === 'string') {
+    console.log(`\nStragglers: the calibration run failed: ${cal}`);
+    return;
+  }
+  const collectMs = (1000 * numEnvs) / cal.workerSps[slow];
+  const stepMs = (1000 * N * numEnvs) / cal.sps;
   const delay = 2 * stepMs;
   console.log(
-    `\nStragglers (CartPole-v1, N = ${N}, PPO preset shape per worker, ${k(per)} steps per worker, seed ${seed}): worker ${slow}'s normal collection ${normalSps.toFixed(0)} env-steps/s = ${stepMs.toFixed(3)} ms per step of ${numEnvs} envs; injected ${delay.toFixed(3)} ms per step (3× slower)`,
+    `\nStragglers (CartPole-v1, N = ${N}, PPO preset shape per worker, ${k(per)} steps per worker, seed ${seed}): normal ${cal.sps.toFixed(0)} SPS = ${stepMs.toFixed(3)} ms of iteration per step of ${numEnvs} envs (collection alone ${collectMs.toFixed(3)} ms); worker ${slow} gets +${delay.toFixed(3)} ms per step (3× slower)`,
   );
   console.log(`  ${['syncFraction', 'waits for', 'SPS', 'vs 1.0', 'preempted', 'steps to thr.', 'vs 1.0', 'wall to thr.', 'wall'].map((h, i) => pad(h, [12, 9, 7, 7, 10, 14, 7, 13, 8][i])).join(' ')}`);
   let ref: Outcome | null = null;
   for (const sf of [1, 0.8, 0.6]) {
-    const r = await one(env, N, seed, N * per, sf, { [slow]: { stepDelayMs: delay } });
-    ref ??= r;
-    const stepsRatio = ref.solvedStep !== null && r.solvedStep !== null ? `${(r.solvedStep / ref.solvedStep).toFixed(2)}×` : '—';
+    const r = await tryOne(() => one(env, N, seed, N * per, sf, { [slow]: { stepDelayMs: delay } }));
+    if (typeof r === 'string') {
+      console.log(`  ${pad(sf.toFixed(1), 12)} failed: ${r}`);
+      continue;
+    }
+    if (sf === 1) ref = r;
+    const stepsRatio = ref?.solvedStep != null && r.solvedStep !== null ? `${(r.solvedStep / ref.solvedStep).toFixed(2)}×` : '—';
+    const spsRatio = ref ? `${(r.sps / ref.sps).toFixed(2)}×` : '—';
     console.log(
-      `  ${pad(sf.toFixed(1), 12)} ${pad(String(Math.ceil(sf * N - 1e-9)), 9)} ${pad(r.sps.toFixed(0), 7)} ${pad(`${(r.sps / ref.sps).toFixed(2)}×`, 7)} ${pad(`${(100 * r.preempted).toFixed(1)}%`, 10)} ${pad(k(r.solvedStep), 14)} ${pad(stepsRatio, 7)} ${pad(sec(r.solvedS), 13)} ${pad(sec(r.wallS), 8)}`,
+      `  ${pad(sf.toFixed(1), 12)} ${pad(String(Math.ceil(sf * N - 1e-9)), 9)} ${pad(r.sps.toFixed(0), 7)} ${pad(spsRatio, 7)} ${pad(`${(100 * r.preempted).toFixed(1)}%`, 10)} ${pad(k(r.solvedStep), 14)} ${pad(stepsRatio, 7)} ${pad(sec(r.solvedS), 13)} ${pad(sec(r.wallS), 8)}`,
     );
   }
   console.log('  target: syncFraction 0.6 ≥ 1.5× the SPS of 1.0 with steps to threshold within 20% (0.80–1.20×)');
@@ -153,8 +179,11 @@ async function stragglers(seed: number): Promise<void> {
 
 export async function bench(): Promise<void> {
   console.log(`ddppo: local transport, ${cpus().length} cores, load ${load()}${QUICK ? ' (quick: budgets halved)' : ''}`);
-  await scaling('CartPole-v1', 6);
-  await scaling('Acrobot-v1', 7);
-  await stragglers(8);
+  if (!['all', 'scaling', 'stragglers'].includes(PART)) throw new Error(`DDPPO_BENCH_PART must be scaling or stragglers (got ${JSON.stringify(PART)})`);
+  if (PART !== 'stragglers') {
+    await scaling('CartPole-v1', 6);
+    await scaling('Acrobot-v1', 7);
+  }
+  if (PART !== 'scaling') await stragglers(8);
   console.log(`\nload after: ${load()}`);
 }
