@@ -1,17 +1,17 @@
 /**
  * The runs table's state: all runs (kept live by run:status/run:progress/run:deleted events),
- * sorting, filtering and the multi-selection.
+ * the runs table's rows (runs:table: metric summaries, sparklines, sample efficiency), its layout (columns, sort,
+ * grouping; saved per data folder), filtering and the multi-selection.
  */
-import { runDuration } from '../lib/run-duration.js';
-import type { RunInfo, RunStatus } from '../../../core/api/contract.js';
+import type { RunInfo, RunStatus, RunTableRow } from '../../../core/api/contract.js';
+import { columnValue, compareValues } from '../runs-table/columns.js';
+import { loadLayout, saveLayout, type RunsTableLayout } from '../runs-table/layout.js';
 import { SvelteSet } from 'svelte/reactivity';
 import { api, ApiCallError, errorText } from '../lib/api.js';
 
 function uniqueSorted(values: string[]): string[] {
   return values.sort().filter((v, i, all) => i === 0 || all[i - 1] !== v);
 }
-
-export type SortKey = 'name' | 'algo' | 'env' | 'status' | 'backend' | 'step' | 'lastReturn' | 'bestReturn' | 'createdAt' | 'duration';
 
 export interface RunFilters {
   text: string;
@@ -35,31 +35,16 @@ export function needsRestart(err: unknown): boolean {
   return err instanceof ApiCallError && err.code === 'conflict' && /no intact checkpoint/.test(err.message);
 }
 
-function sortValue(run: RunInfo, key: SortKey): string | number {
-  switch (key) {
-    case 'step':
-      return run.step;
-    case 'lastReturn':
-      return run.summary.lastReturn ?? -Infinity;
-    case 'bestReturn':
-      return run.summary.bestReturn ?? -Infinity;
-    case 'backend':
-      return run.backend?.name ?? '';
-    case 'duration':
-      return runDuration(run) ?? -1;
-    case 'createdAt':
-      return Date.parse(run.createdAt);
-    default:
-      return run[key].toLowerCase();
-  }
-}
-
 export class RunsState {
   runs = $state<RunInfo[]>([]);
   loading = $state(true);
   error = $state<string | null>(null);
-  sortKey = $state<SortKey>('createdAt');
-  sortDir = $state<'asc' | 'desc'>('desc');
+  /** runs:table rows by run id (replaced as a whole when any arrives). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- immutable: replaced whole ($state.raw), never mutated
+  rows = $state.raw<ReadonlyMap<string, RunTableRow>>(new Map());
+  rowsError = $state<string | null>(null);
+  layout = $state<RunsTableLayout>(loadLayout(null));
+  #home: string | null = null;
   filters = $state<RunFilters>({ text: '', status: '', algo: '', env: '', tag: '' });
   readonly selected = new SvelteSet<string>();
 
@@ -74,13 +59,12 @@ export class RunsState {
         (!f.env || r.env === f.env) &&
         (!f.tag || r.tags.includes(f.tag)),
     );
-    const dir = this.sortDir === 'asc' ? 1 : -1;
-    const key = this.sortKey;
-    return rows.sort((a, b) => {
-      const x = sortValue(a, key);
-      const y = sortValue(b, key);
-      return x < y ? -dir : x > y ? dir : 0;
-    });
+    const dir = this.layout.sort.dir === 'asc' ? 1 : -1;
+    const key = this.layout.sort.column;
+    const data = this.rows;
+    const keyed = rows.map((r) => ({ r, v: columnValue(r, data.get(r.id), key) }));
+    keyed.sort((a, b) => compareValues(a.v, b.v, dir));
+    return keyed.map((k) => k.r);
   });
 
   readonly options = $derived({
@@ -95,6 +79,7 @@ export class RunsState {
     try {
       this.runs = await api().call('runs:list');
       this.error = null;
+      void this.loadRows(this.runs.map((r) => r.id));
     } catch (err) {
       this.error = errorText(err);
     } finally {
@@ -102,11 +87,41 @@ export class RunsState {
     }
   }
 
+  /** Fetches runs:table rows for these runs (all when omitted), 500 per call, and merges them in. */
+  async loadRows(ids: string[] = this.runs.map((r) => r.id)): Promise<void> {
+    try {
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local, assigned whole once filled
+      const next = new Map(this.rows);
+      for (let i = 0; i < ids.length; i += 500) {
+        for (const row of await api().call('runs:table', { ids: ids.slice(i, i + 500) })) next.set(row.id, row);
+      }
+      this.rows = next;
+      this.rowsError = null;
+    } catch (err) {
+      this.rowsError = errorText(err);
+    }
+  }
+
+  /** Uses (and from now on saves) the layout stored for this data folder. */
+  useLayoutOf(home: string | null): void {
+    if (home === this.#home) return;
+    this.#home = home;
+    this.layout = loadLayout(home);
+  }
+
+  setLayout(patch: Partial<RunsTableLayout>): void {
+    this.layout = { ...this.layout, ...patch };
+    saveLayout(this.#home, $state.snapshot(this.layout));
+  }
+
   /** Subscribes to live changes; returns the teardown for an $effect. */
   connect(): () => void {
     const a = api();
     const offs = [
-      a.on('run:status', (run) => this.upsert(run)),
+      a.on('run:status', (run) => {
+        this.upsert(run);
+        if (run.status !== 'running' && run.status !== 'queued') void this.loadRows([run.id]);
+      }),
       a.on('run:progress', (p) => {
         const run = this.runs.find((r) => r.id === p.id);
         if (run) {
@@ -134,12 +149,11 @@ export class RunsState {
     this.selected.delete(id);
   }
 
-  sortBy(key: SortKey): void {
-    if (this.sortKey === key) this.sortDir = this.sortDir === 'asc' ? 'desc' : 'asc';
-    else {
-      this.sortKey = key;
-      this.sortDir = key === 'name' || key === 'algo' || key === 'env' ? 'asc' : 'desc';
-    }
+  /** Sorts by a column; the same column again flips the direction (text starts ascending, numbers descending). */
+  sortBy(column: string): void {
+    const { sort } = this.layout;
+    if (sort.column === column) this.setLayout({ sort: { column, dir: sort.dir === 'asc' ? 'desc' : 'asc' } });
+    else this.setLayout({ sort: { column, dir: column === 'name' || column === 'algo' || column === 'env' || column.startsWith('config:') ? 'asc' : 'desc' } });
   }
 
   toggle(id: string, on: boolean): void {
