@@ -7,12 +7,13 @@
  * test-results/.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveEpisode } from '../../core/store/episodes.js';
 import { RunStore } from '../../core/store/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
-import { screenshot, startE2eServer, type E2eServer } from './helpers.js';
+import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
 import { seedSyntheticRuns } from './synthetic-runs.js';
 
 const LONG = { timeout: 60_000, interval: 200 };
@@ -130,6 +131,7 @@ describe.skipIf(!chromiumPath)(`replay media in Chromium${chromiumPath ? '' : ' 
     const gif = readGif(bytes);
     expect(gif).toEqual({ signature: 'GIF89a', width: 480, height: 320, frames: 21 });
     await expect.poll(() => replay.getByTestId('export-saved').textContent()).toMatch(/step2000-seed101\.gif/);
+    await download.saveAs(join(RESULTS_DIR, 'replay-media-export.gif'));
     await screenshot(page, 'replay-media-03-gif-exported');
   });
 
