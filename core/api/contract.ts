@@ -30,6 +30,7 @@ export const INVOKE_CHANNELS = [
   'runs:table',
   'episodes:list',
   'episodes:get',
+  'runs:samples',
   'rollout:start',
   'rollout:stop',
   'algos:describe',
@@ -379,6 +380,27 @@ export interface RunIntegrityInfo {
   problems: boolean;
 }
 
+/** One sample generation of a language-model run (pretrain, SFT), stored with the run (samples.jsonl). */
+export interface LmSampleInfo {
+  /** Optimizer step the model had taken. */
+  step: number;
+  /** Which of the run's fixed prompts (0-based): the same index compares across checkpoints. */
+  index: number;
+  prompt: string;
+  completion: string;
+}
+
+export interface LmSamplesResult {
+  /** Oldest first; the latest `limit` when there are more. */
+  samples: LmSampleInfo[];
+  /** Every step that has samples, ascending. */
+  steps: number[];
+  /** Samples the file holds in all (before `limit`). */
+  total: number;
+  /** Unreadable lines of samples.jsonl (named by line number). */
+  problems: string[];
+}
+
 /** Response type per invoke channel (datasets:*: core/api/datasets.ts). */
 export interface InvokeResponses extends DatasetResponses {
   'runs:list': RunInfo[];
@@ -396,6 +418,7 @@ export interface InvokeResponses extends DatasetResponses {
   'runs:table': RunTableRow[];
   'episodes:list': EpisodeInfo[];
   'episodes:get': EpisodeData;
+  'runs:samples': LmSamplesResult;
   'rollout:start': RolloutStarted;
   'rollout:stop': { rolloutId: string; stopped: boolean };
   'algos:describe': AlgosDescription;

@@ -130,6 +130,8 @@ export const requestSchemas = {
   'runs:table': z.strictObject({ ids: z.array(RunId).min(1).max(1_000) }),
   'episodes:list': ById,
   'episodes:get': z.strictObject({ id: RunId, step: Step }),
+  /** A language-model run's sample generations (the latest `limit`). */
+  'runs:samples': z.strictObject({ id: RunId, limit: z.number().int().min(1).max(10_000).default(2_000) }),
   'rollout:start': z.strictObject({
     id: RunId,
     /** Step of the checkpoint whose policy acts (checkpoints:list). */

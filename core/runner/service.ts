@@ -37,6 +37,7 @@ import {
 import { ImportError } from '../import/errors.js';
 import { RunTableCache } from './run-table.js';
 import { datasetHandlers } from '../store/datasets-service.js';
+import { readSamples } from '../algos/lm/samples.js';
 import { SweepController } from '../sweep/controller.js';
 import { sweepHandlers } from '../sweep/handlers.js';
 import { Uploads } from '../import/uploads.js';
@@ -273,6 +274,10 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       } catch (err) {
         throw mapStoreError(err);
       }
+    },
+    'runs:samples': async ({ id, limit }) => {
+      const { samples, problems } = await readSamples(runDir(id));
+      return { samples: samples.slice(-limit), steps: [...new Set(samples.map((x) => x.step))], total: samples.length, problems };
     },
     'episodes:get': async ({ id, step }) => {
       try {
