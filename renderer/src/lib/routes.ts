@@ -3,7 +3,7 @@
  * (and browser mode's `?token=`) untouched, survive reloads, and need nothing from the server. Pure functions, so
  * they are unit-tested in Node; state/router.svelte.ts follows `location.hash` with them.
  */
-export type RunTab = 'overview' | 'replay';
+export type RunTab = 'overview' | 'replay' | 'samples';
 export type DatasetTab = 'label' | 'browse' | 'transfer';
 const DATASET_TABS: readonly string[] = ['label', 'browse', 'transfer'];
 
@@ -31,7 +31,7 @@ export function parseRoute(hash: string): Route {
   const [head, arg, sub] = path.split('/', 3);
   if (head === 'run' && arg) {
     const id = decode(arg);
-    if (id) return { name: 'run', id, tab: sub === 'replay' ? 'replay' : 'overview' };
+    if (id) return { name: 'run', id, tab: sub === 'replay' || sub === 'samples' ? sub : 'overview' };
   }
   if (head === 'launch') return { name: 'launch', from: arg ? decode(arg) : null };
   if (head === 'sweeps') return { name: 'sweeps', id: arg ? decode(arg) : null };
@@ -49,7 +49,7 @@ export function parseRoute(hash: string): Route {
 export function routeHref(route: Route): string {
   switch (route.name) {
     case 'run':
-      return `#/run/${encodeURIComponent(route.id)}${route.tab === 'replay' ? '/replay' : ''}`;
+      return `#/run/${encodeURIComponent(route.id)}${route.tab === 'replay' || route.tab === 'samples' ? `/${route.tab}` : ''}`;
     case 'launch':
       return route.from ? `#/launch/${encodeURIComponent(route.from)}` : '#/launch';
     case 'compare':
