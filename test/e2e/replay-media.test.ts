@@ -100,7 +100,7 @@ describe.skipIf(!chromiumPath)(`replay media in Chromium${chromiumPath ? '' : ' 
     const steps = await strip.locator('button[data-step]').evaluateAll((bs) => bs.map((b) => Number(b.getAttribute('data-step'))));
     expect(steps).toEqual(EVALS.map((e) => e.step));
     // Each thumbnail is a drawing of its own episode's middle frame: decoded, non-empty and all different.
-    const images = await strip.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: (i as HTMLImageElement).src, w: (i as HTMLImageElement).naturalWidth })));
+    const images = await strip.locator('img').evaluateAll((imgs) => imgs.map((i) => ({ src: i.getAttribute('src') ?? '', w: (i as unknown as { naturalWidth: number }).naturalWidth })));
     for (const img of images) {
       expect(img.src).toMatch(/^data:image\/png;base64,/);
       expect(img.w).toBeGreaterThan(0);
@@ -137,7 +137,10 @@ describe.skipIf(!chromiumPath)(`replay media in Chromium${chromiumPath ? '' : ' 
 
   it('exports WebM where MediaRecorder can, and says so where it cannot', async () => {
     const replay = page.locator('section.episode-replay');
-    const canRecord = await page.evaluate(() => typeof MediaRecorder !== 'undefined' && ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'].some((t) => MediaRecorder.isTypeSupported(t)));
+    const canRecord = await page.evaluate(() => {
+      const recorder = (globalThis as { MediaRecorder?: { isTypeSupported(type: string): boolean } }).MediaRecorder;
+      return !!recorder && ['video/webm;codecs=vp9', 'video/webm;codecs=vp8', 'video/webm'].some((t) => recorder.isTypeSupported(t));
+    });
     const button = replay.getByTestId('export-webm');
     if (!canRecord) {
       expect(await button.isDisabled()).toBe(true);

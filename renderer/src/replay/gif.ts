@@ -3,6 +3,8 @@
  * so Node tests encode synthetic frames and the page encodes frames the canvas renderer drew. Encoding yields to
  * the event loop every few frames, so a long episode does not freeze the UI.
  */
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- gifenc ships no types, and Node tests (tsconfig.node.json) reach this file only through imports
+/// <reference path="./gifenc.d.ts" />
 import { applyPalette, GIFEncoder, quantize } from 'gifenc';
 
 export interface GifOptions {
