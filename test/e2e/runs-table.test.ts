@@ -60,7 +60,7 @@ describe.skipIf(!chromiumPath)(`runs table: columns, grouping, sorting, saved la
     expect(await first.innerText()).toMatch(/lr = 0\.0001\s*\(2 runs\)/);
     // The group's mean of the chosen loss column is the mean of its two runs' cells.
     const lossIndex = (await headers()).findIndex((h) => h.includes('train/policyLoss (min)'));
-    const groupCells = await page.locator(`tbody.group >> nth=0 >> tr[data-run-id] td:nth-child(${lossIndex + 1})`).allInnerTexts();
+    const groupCells = await page.locator(`tr[data-in-group="0.0001"] td:nth-child(${lossIndex + 1})`).allInnerTexts();
     const mean = Number(await first.locator(`td:nth-child(${lossIndex + 1})`).innerText());
     expect(groupCells).toHaveLength(2);
     expect(mean).toBeCloseTo((Number(groupCells[0]) + Number(groupCells[1])) / 2, 2);
