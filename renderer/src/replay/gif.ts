@@ -15,8 +15,12 @@ export interface GifOptions {
   delayMs: number;
   /** RGBA bytes of frame i, width × height × 4 long. */
   frame: (i: number) => Uint8Array | Uint8ClampedArray;
-  /** Frames encoded between yields to the event loop. */
+  /** Most frames encoded between yields to the event loop. */
   chunk?: number;
+  /** Yields sooner when this many milliseconds passed since the last yield (keeps the page responsive on slow machines). */
+  budgetMs?: number;
+  /** Clock for the budget; injected in tests, performance.now otherwise. */
+  now?: () => number;
   onProgress?: (done: number, total: number) => void;
   /** Stops the encoding (throws an AbortError) when aborted. */
   signal?: AbortSignal;
@@ -48,11 +52,12 @@ export function gifDelayMs(fps: number): number {
  * last frames (replays are flat vector drawings, so that covers their colours) and every frame is mapped onto it.
  */
 export async function encodeGif(opts: GifOptions): Promise<Uint8Array> {
-  const { width, height, frameCount, delayMs, frame, chunk = 8, onProgress, signal, yieldFn = defaultYield } = opts;
+  const { width, height, frameCount, delayMs, frame, chunk = 8, budgetMs = 30, now = () => performance.now(), onProgress, signal, yieldFn = defaultYield } = opts;
   assertInt('width', width, 1, MAX_GIF_SIDE);
   assertInt('height', height, 1, MAX_GIF_SIDE);
   assertInt('frame count', frameCount, 1, MAX_GIF_FRAMES);
   assertInt('chunk', chunk, 1, MAX_GIF_FRAMES);
+  if (typeof budgetMs !== 'number' || Number.isNaN(budgetMs) || budgetMs <= 0) throw new RangeError(`GIF time budget must be a number of milliseconds > 0, got ${String(budgetMs)}`);
   if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`GIF delay must be a number of milliseconds >= 0, got ${String(delayMs)}`);
   const size = width * height * 4;
   const read = (i: number) => {
@@ -65,13 +70,21 @@ export async function encodeGif(opts: GifOptions): Promise<Uint8Array> {
   samples.forEach((s, k) => joined.set(s, k * size));
   const palette = quantize(joined, 256);
   const gif = GIFEncoder();
+  let sinceYield = 0;
+  let lastYield = now();
   for (let i = 0; i < frameCount; i++) {
     if (signal?.aborted) throw new DOMException('GIF export was cancelled', 'AbortError');
     const index = applyPalette(read(i), palette);
     gif.writeFrame(index, width, height, i === 0 ? { palette, delay: delayMs, repeat: 0 } : { delay: delayMs });
-    if ((i + 1) % chunk === 0 || i === frameCount - 1) {
+    sinceYield++;
+    const last = i === frameCount - 1;
+    if (sinceYield >= chunk || now() - lastYield >= budgetMs || last) {
       onProgress?.(i + 1, frameCount);
-      if (i < frameCount - 1) await yieldFn();
+      if (!last) {
+        await yieldFn();
+        sinceYield = 0;
+        lastYield = now();
+      }
     }
   }
   gif.finish();

@@ -83,13 +83,15 @@ function squareFrame(w: number, h: number, i: number): Uint8Array {
 }
 
 const noYield = () => Promise.resolve();
+/** A clock that never moves, so only the frame count decides when to yield. */
+const still = () => 0;
 
 describe('encodeGif', () => {
   it('writes a looping GIF89a with one image per frame at the given size and delay', async () => {
     const w = 37;
     const h = 23;
     const progress: number[] = [];
-    const bytes = await encodeGif({ width: w, height: h, frameCount: 11, delayMs: 40, frame: (i) => squareFrame(w, h, i), chunk: 4, onProgress: (d) => progress.push(d), yieldFn: noYield });
+    const bytes = await encodeGif({ width: w, height: h, frameCount: 11, delayMs: 40, frame: (i) => squareFrame(w, h, i), chunk: 4, now: still, onProgress: (d) => progress.push(d), yieldFn: noYield });
     const gif = parseGif(bytes);
     expect(gif.signature).toBe('GIF89a');
     expect([gif.width, gif.height]).toEqual([w, h]);
@@ -103,8 +105,27 @@ describe('encodeGif', () => {
 
   it('yields to the event loop between chunks', async () => {
     let yields = 0;
-    await encodeGif({ width: 8, height: 8, frameCount: 10, delayMs: 20, frame: (i) => squareFrame(8, 8, i % 4), chunk: 3, yieldFn: async () => void yields++ });
+    await encodeGif({ width: 8, height: 8, frameCount: 10, delayMs: 20, frame: (i) => squareFrame(8, 8, i % 4), chunk: 3, now: still, yieldFn: async () => void yields++ });
     expect(yields).toBe(3); // after frames 3, 6, 9; none after the last
+  });
+
+  it('yields sooner when frames are slow: after the time budget, not only after a chunk', async () => {
+    let t = 0;
+    const at: number[] = [];
+    await encodeGif({
+      width: 8,
+      height: 8,
+      frameCount: 9,
+      delayMs: 20,
+      frame: (i) => ((t += 20), squareFrame(8, 8, i % 4)),
+      chunk: 100,
+      budgetMs: 50,
+      now: () => t,
+      onProgress: (d) => at.push(d),
+      yieldFn: noYield,
+    });
+    // 20 ms per frame (the palette's three sample frames also cost 60 ms before the clock starts): 3 frames reach 60 >= 50.
+    expect(at).toEqual([3, 6, 9]);
   });
 
   it('encodes a single frame', async () => {
