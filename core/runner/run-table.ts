@@ -121,6 +121,21 @@ export class RunTableCache {
     return row;
   }
 
+  /** Rows of many runs in the given order, read `concurrency` at a time. */
+  async rows(runs: readonly { id: string; dir: string; env: string }[], concurrency = 16): Promise<RunTableRow[]> {
+    const out = new Array<RunTableRow>(runs.length);
+    let next = 0;
+    const work = async () => {
+      while (next < runs.length) {
+        const i = next++;
+        const r = runs[i]!;
+        out[i] = await this.row(r.id, r.dir, r.env);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, runs.length) }, work));
+    return out;
+  }
+
   forget(id: string): void {
     this.#rows.delete(id);
   }

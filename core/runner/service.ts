@@ -251,11 +251,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
     'checkpoints:list': async ({ id }) =>
       (await listCheckpoints(runDir(id))).map((c) => ({ step: c.step, time: c.createdAt, metrics: c.metrics })),
-    'runs:table': async ({ ids }) => {
-      const rows = [];
-      for (const id of ids) rows.push(await runTable.row(id, runDir(id), manager.info(id).env));
-      return rows;
-    },
+    'runs:table': async ({ ids }) => runTable.rows(ids.map((id) => ({ id, dir: runDir(id), env: manager.info(id).env }))),
     'runs:integrity': async ({ id }): Promise<RunIntegrityInfo> => {
       const dir = runDir(id);
       const report: RunIntegrityInfo = await runIntegrity(dir);
