@@ -42,7 +42,8 @@ const EnvIdText = z
   .string()
   .min(1)
   .max(LIMITS.keyLength)
-  .regex(/^[A-Za-z0-9_-]+-v\d+$/, 'must be an environment id like CartPole-v1');
+  // 'text': the language-model runs' (pretrain, SFT), which read a corpus rather than an environment.
+  .regex(/^(?:[A-Za-z0-9_-]+-v\d+|text)$/, 'must be an environment id like CartPole-v1 (or text, for language-model runs)');
 const Name = z.string().trim().min(1, 'must not be empty').max(LIMITS.nameLength);
 const Tag = z
   .string()
