@@ -43,9 +43,20 @@ export function layoutStorageKey(home: string | null | undefined): string {
   return `policylab.runsTable.layout.v1:${home ?? ''}`;
 }
 
-type Storage = Pick<globalThis.Storage, 'getItem' | 'setItem'>;
+/** The part of the Web Storage API used (declared here so this module type-checks without the DOM library). */
+export interface KeyValueStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+function browserStorage(): KeyValueStorage | undefined {
+  try {
+    return (globalThis as { localStorage?: KeyValueStorage }).localStorage;
+  } catch {
+    return undefined; // reading localStorage throws where storage is disabled
+  }
+}
 
-export function loadLayout(home: string | null | undefined, storage: Storage | undefined = globalThis.localStorage): RunsTableLayout {
+export function loadLayout(home: string | null | undefined, storage: KeyValueStorage | undefined = browserStorage()): RunsTableLayout {
   try {
     const text = storage?.getItem(layoutStorageKey(home));
     return text ? parseLayout(JSON.parse(text)) : defaultLayout();
@@ -54,7 +65,7 @@ export function loadLayout(home: string | null | undefined, storage: Storage | u
   }
 }
 
-export function saveLayout(home: string | null | undefined, layout: RunsTableLayout, storage: Storage | undefined = globalThis.localStorage): void {
+export function saveLayout(home: string | null | undefined, layout: RunsTableLayout, storage: KeyValueStorage | undefined = browserStorage()): void {
   try {
     storage?.setItem(layoutStorageKey(home), JSON.stringify(layout));
   } catch {
