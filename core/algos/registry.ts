@@ -11,6 +11,8 @@ import { a2c } from './a2c/a2c.js';
 import { a2cConfigSchema, type A2cConfig } from './a2c/config.js';
 import { A2C_PRESET_STEPS, A2C_PRESETS } from './a2c/presets.js';
 import { apgConfigSchema, type ApgConfig } from './apg/config.js';
+import { ddppoConfigSchema, type DdppoConfig } from './ddppo/config.js';
+import { DDPPO_PRESET_STEPS, DDPPO_PRESETS } from './ddppo/presets.js';
 import { APG_PRESET_STEPS, APG_PRESETS } from './apg/presets.js';
 import { trainApg } from './apg/train.js';
 import { LM_ENV, LM_PRESET_STEPS, LM_PRESETS, pretrainConfigSchema, sftConfigSchema, type PretrainConfig, type SftConfig } from './lm/config.js';
@@ -26,7 +28,7 @@ import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'apg', 'pretrain', 'sft'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
 /** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
 export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
@@ -37,6 +39,7 @@ export interface AlgoConfigs {
   a2c: A2cConfig;
   ppo: PpoConfig;
   trpo: TrpoConfig;
+  ddppo: DdppoConfig;
   apg: ApgConfig;
   pretrain: PretrainConfig;
   sft: SftConfig;
@@ -104,6 +107,7 @@ function spec<C, S extends AlgoSpec<C>>(s: Omit<S, 'describe'> & { configSchema:
 }
 
 export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
+  ddppo: OwnLoopAlgoSpec<DdppoConfig>;
   apg: OwnLoopAlgoSpec<ApgConfig>;
   pretrain: OwnLoopAlgoSpec<PretrainConfig>;
   sft: OwnLoopAlgoSpec<SftConfig>;
@@ -155,6 +159,19 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
     defaultTotalSteps: 500_000,
     envs: null,
     impl: trpo,
+  }),
+  // DD-PPO's workers are threads of the training process (or processes joining through Redis): core/algos/ddppo.
+  ddppo: spec<DdppoConfig, OwnLoopAlgoSpec<DdppoConfig>>({
+    id: 'ddppo',
+    title: 'DD-PPO',
+    description:
+      'Decentralized distributed PPO (Wijmans et al., 2020): N workers each collect a rollout with their own envs and a policy replica, average PPO gradients by all-reduce before an identical Adam step (no parameter server), and cut stragglers’ rollouts once syncFraction of the workers are done. Workers are threads of the training process (transport local) or `policylab ddppo-worker` processes on any machines (transport redis).',
+    configSchema: ddppoConfigSchema,
+    presets: DDPPO_PRESETS,
+    presetTotalSteps: DDPPO_PRESET_STEPS,
+    defaultTotalSteps: 500_000,
+    envs: null,
+    train: async (opts) => (await import('./ddppo/train.js')).trainDdppo(opts),
   }),
   apg: spec<ApgConfig, OwnLoopAlgoSpec<ApgConfig>>({
     id: 'apg',

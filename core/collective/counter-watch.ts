@@ -12,7 +12,7 @@
  */
 import { isMainThread, workerData, type Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startWorker } from './thread.js';
+import { coreModuleUrl, startWorker } from './thread.js';
 
 const LOCK = 0;
 const EPOCH = 1;
@@ -40,7 +40,7 @@ function unlock(h: Int32Array): void {
 }
 
 function moduleUrl(): URL {
-  return new URL(import.meta.url);
+  return coreModuleUrl(import.meta.url, 'collective/counter-watch');
 }
 
 export class CounterWatch {

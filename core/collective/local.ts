@@ -5,6 +5,7 @@
  * The barrier is a generation barrier on Atomics.wait/notify; waits wake every 50 ms to look at the abort flag, so a
  * failed rank (or the coordinator) stops every other rank instead of leaving it blocked.
  */
+import { isMainThread } from 'node:worker_threads';
 import { meanInRankOrder, type Collective } from './collective.js';
 
 const HEADER_INTS = 4;
@@ -13,6 +14,8 @@ const ARRIVALS = 1;
 const GENERATION = 2;
 const ABORT = 3;
 const WAIT_SLICE_MS = 50;
+/** Atomics.waitAsync (Node ≥ 16; in TypeScript's lib from es2024). */
+const waitAsync = (Atomics as unknown as { waitAsync(a: Int32Array, i: number, v: number, ms: number): { async: boolean; value: Promise<string> | string } }).waitAsync;
 
 export class CollectiveAborted extends Error {
   constructor() {
@@ -40,11 +43,20 @@ export class LocalCollective implements Collective {
   readonly #slots: Float32Array[];
   readonly #slotLength: number;
 
+  /**
+   * Whether the Promise-based calls block the thread in Atomics.wait (a worker thread: fastest) or wait with
+   * Atomics.waitAsync (the main thread, default there: its event loop keeps running — messages of the other ranks'
+   * threads, timers, signals — while it waits for them).
+   */
+  readonly #blocking: boolean;
+
   constructor(
     shared: SharedArrayBuffer,
     readonly rank: number,
     readonly worldSize: number,
+    options: { blocking?: boolean } = {},
   ) {
+    this.#blocking = options.blocking ?? !isMainThread;
     if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new Error(`rank must be an integer in [0, ${worldSize}), got ${rank}`);
     this.#slotLength = (shared.byteLength - HEADER_INTS * 4) / 4 / worldSize;
     if (!Number.isInteger(this.#slotLength)) throw new Error(`shared buffer of ${shared.byteLength} bytes does not fit worldSize ${worldSize}`);
@@ -75,11 +87,42 @@ export class LocalCollective implements Collective {
   }
 
   allReduceMean(x: Float32Array): Promise<void> {
-    return attempt(() => this.allReduceMeanSync(x));
+    if (this.#blocking) return attempt(() => this.allReduceMeanSync(x));
+    return this.#allReduceMeanAsync(x);
   }
 
   barrier(): Promise<void> {
-    return attempt(() => this.barrierSync());
+    if (this.#blocking) return attempt(() => this.barrierSync());
+    return this.#barrierAsync();
+  }
+
+  async #allReduceMeanAsync(x: Float32Array): Promise<void> {
+    if (x.length > this.#slotLength) throw new Error(`allReduceMean: length ${x.length} exceeds the collective's slot of ${this.#slotLength}`);
+    this.#slots[this.rank].set(x);
+    await this.#barrierAsync();
+    meanInRankOrder(
+      this.#slots.map((s) => s.subarray(0, x.length)),
+      x,
+    );
+    await this.#barrierAsync();
+  }
+
+  async #barrierAsync(): Promise<void> {
+    this.#check();
+    const h = this.#header;
+    const gen = Atomics.load(h, GENERATION);
+    if (Atomics.add(h, ARRIVALS, 1) === this.worldSize - 1) {
+      Atomics.store(h, ARRIVALS, 0);
+      Atomics.add(h, GENERATION, 1);
+      Atomics.notify(h, GENERATION);
+      return;
+    }
+    while (Atomics.load(h, GENERATION) === gen) {
+      this.#check();
+      const r = waitAsync(h, GENERATION, gen, WAIT_SLICE_MS);
+      if (r.async) await r.value;
+    }
+    this.#check();
   }
 
   counterAddSync(delta: number): number {

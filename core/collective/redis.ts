@@ -300,7 +300,11 @@ export class RedisCollective implements Collective {
 
   /** The watcher's latest read of num_done, never older than this rank's own last counter operation (no I/O). */
   counterPeek(): number {
-    this.#checkBroken();
+    try {
+      this.#checkBroken();
+    } catch (e) {
+      throw new Error(`DD-PPO rank ${this.rank}: counterPeek on Redis at ${this.#url} failed: ${message(e)}`);
+    }
     return this.#watcher().peek();
   }
 

@@ -13,3 +13,15 @@ export function startWorker(url: URL, workerData: unknown): Worker {
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
   return new Worker(code, { eval: true, workerData });
 }
+
+/**
+ * The URL of a module of core/ (`path` from core/, without extension) for a worker thread, from any module's
+ * import.meta.url: the TypeScript source under tsx, the per-file tree (dist/core/…), or the CLI bundle
+ * (dist/cli/policylab.mjs, whose per-file tree is ../core/).
+ */
+export function coreModuleUrl(metaUrl: string, path: string): URL {
+  const ext = metaUrl.endsWith('.ts') ? '.ts' : '.js';
+  const at = metaUrl.lastIndexOf('/core/');
+  const root = at >= 0 ? new URL(metaUrl.slice(0, at + '/core/'.length)) : new URL('../core/', metaUrl);
+  return new URL(`${path}${ext}`, root);
+}

@@ -19,12 +19,27 @@ export const ddppoConfigSchema = ppoConfigSchema.safeExtend({
     .max(1)
     .default(0.25)
     .describe('A rollout is never cut before this fraction of numSteps (0.25, hard-coded in habitat-lab).'),
-  transport: z.enum(['local']).default('local').describe('How workers communicate: local = worker threads sharing memory (SharedArrayBuffer + Atomics).'),
+  transport: z
+    .enum(['local', 'redis'])
+    .default('local')
+    .describe(
+      'How workers communicate: local = worker threads of the training process sharing memory (SharedArrayBuffer + Atomics); redis = the training process is rank 0 and ranks 1 … N − 1 are `policylab ddppo-worker` processes (any machines) joining through one Redis server.',
+    ),
+  redisUrl: z
+    .string()
+    .max(2000)
+    .regex(/^$|^rediss?:\/\/[^\s/]+/, 'must look like redis://host:port (or rediss:// for TLS)')
+    .default('')
+    .describe('transport redis: the Redis server every rank connects to, redis://[:password@]host:port[/db] (empty for transport local).'),
   distributedAdvNorm: z
     .boolean()
     .default(false)
     .describe("Normalise advantages once per rollout with the mean/std over all workers' samples (instead of per minibatch)."),
   checksumInterval: z.number().int().min(1).default(10).describe('Compare a checksum of every replica’s parameters every K updates; a mismatch fails the run.'),
+}).superRefine((c, ctx) => {
+  if (c.transport === 'redis' && c.redisUrl === '') ctx.addIssue({ code: 'custom', path: ['redisUrl'], message: 'transport "redis" needs redisUrl, e.g. redis://10.0.0.5:6379' });
+  if (c.useSde) ctx.addIssue({ code: 'custom', path: ['useSde'], message: 'DD-PPO does not support gSDE (useSde must be false)' });
+  if (c.engine !== 'js') ctx.addIssue({ code: 'custom', path: ['engine'], message: 'DD-PPO runs on the js engine (its all-reduce works on the engine’s flat gradient)' });
 });
 
 export type DdppoConfig = z.output<typeof ddppoConfigSchema>;

@@ -17,7 +17,9 @@ import { normalizeInPlace } from '../../common/returns.js';
 import { Rng } from '../../common/rng.js';
 import { minibatchIndices } from '../../common/rollout.js';
 import { linear, progressOf } from '../../common/schedules.js';
-import { envSpec, VectorEnv, type EnvId } from '../../envs/index.js';
+import { envSpec, VectorEnv, type EnvId, type VectorEnvCopySnapshot } from '../../envs/index.js';
+import type { RewardScalerState, RunningMeanStdState } from '../../common/normalizer.js';
+import type { RngState } from '../../common/rng.js';
 import type { Collective } from '../../collective/collective.js';
 import { Collector, type PhaseClock } from '../collect.js';
 import { ActorCritic } from '../model.js';
@@ -45,18 +47,57 @@ export interface WorkerFaults {
   perturbAt?: number;
 }
 
+/** What only this rank holds (its envs, streams and normalisers): with it, a resumed rank continues exactly. */
+export interface RankState {
+  rng: RngState;
+  venv: VectorEnvCopySnapshot[];
+  normObs: number[];
+  obsRms: RunningMeanStdState | null;
+  rewardScaler: RewardScalerState | null;
+  /** The rank's last 20 training episode returns and when that mean first reached the threshold. */
+  window: number[];
+  solvedStep: number | null;
+}
+
+/** What every rank shares, from a checkpoint: rank 0 broadcasts it to the others at the start. */
+export interface SharedResume {
+  globalStep: number;
+  iteration: number;
+  params: Float32Array;
+  optimizer: { t: number; m: Float32Array; v: Float32Array };
+}
+
+export interface CheckpointDue {
+  iteration: number;
+  globalStep: number;
+  /** True at the last iteration (finished or stopped). */
+  final: boolean;
+  rankState: RankState;
+  model: ActorCritic;
+  optimizer: Adam;
+}
+
 export interface WorkerOptions {
   env: EnvId;
   config: DdppoConfig;
   seed: number;
   totalSteps: number;
   faults?: WorkerFaults;
-  /** Called after each update with the iteration's metrics (rank 0's view of the all-reduced numbers). */
-  onIteration?(iteration: number, globalStep: number, metrics: Record<string, number>): void;
-  onEpisode?(ret: number, length: number): void;
+  /** Rank 0: the shared state to continue from (broadcast to every rank). */
+  resumeShared?: SharedResume;
+  /** This rank's own state from the checkpoint (absent: its envs start afresh, reseeded by the iteration). */
+  resumeRank?: RankState;
+  /** Rank 0: asked before each iteration's statistics all-reduce; stop: every rank stops after this iteration. */
+  control?(): { stop: boolean };
+  /** Called after each update with the iteration's metrics (the all-reduced numbers; per-worker sps/idle of every rank). */
+  onIteration?(iteration: number, globalStep: number, metrics: Record<string, number>, ctx: { model: ActorCritic; collector: Collector }): void | Promise<void>;
+  onEpisode?(ret: number, length: number, globalStep: number): void;
+  /** Every rank, when a checkpoint is due (each checkpointInterval env steps, and at the end or a stop). */
+  onCheckpoint?(due: CheckpointDue): void | Promise<void>;
 }
 
 export interface WorkerResult {
+  status: 'finished' | 'stopped';
   globalStep: number;
   iterations: number;
   params: Float32Array;
@@ -67,6 +108,28 @@ export interface WorkerResult {
   /** Global step when this worker's 20-episode mean first reached the env's threshold (null: never). */
   solvedStep: number | null;
 }
+
+/**
+ * Copies rank 0's bytes to every rank exactly, over the mean all-reduce: each byte travels as a float, rank 0's
+ * multiplied by N and everyone else's 0, so the mean is the byte itself (all integers, exact in float32).
+ */
+export async function broadcastBytes(coll: Collective, bytes: Uint8Array, chunk: number): Promise<void> {
+  const N = coll.worldSize;
+  const buf = new Float32Array(Math.max(1, chunk));
+  for (let i = 0; i < bytes.length; i += buf.length) {
+    const len = Math.min(buf.length, bytes.length - i);
+    const x = buf.subarray(0, len);
+    for (let j = 0; j < len; j++) x[j] = coll.rank === 0 ? bytes[i + j] * N : 0;
+    await coll.allReduceMean(x);
+    for (let j = 0; j < len; j++) {
+      const v = Math.round(x[j]);
+      if (v < 0 || v > 255) throw new Error(`DD-PPO: broadcast from rank 0 got a non-byte ${x[j]} (the ranks are not running the same sequence of collective operations)`);
+      bytes[i + j] = v;
+    }
+  }
+}
+
+const asBytes = (a: Float32Array | Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 /** The seed of a rank's envs and streams, as habitat-lab: seed + rank · numEnvs. */
 export function rankSeed(seed: number, rank: number, numEnvs: number): number {
@@ -116,37 +179,83 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
       `DD-PPO: a rollout cut at minRolloutFraction · numSteps = ${minSteps} steps × ${c.numEnvs} envs has fewer samples than numMinibatches = ${c.numMinibatches}; every worker must take the same number of steps`,
     );
   }
-  // Identical initial replicas: every rank draws the weights from the run's seed (habitat-lab broadcasts rank 0's).
+  if (c.workers !== N) throw new Error(`DD-PPO: config.workers = ${c.workers} but the collective has ${N} ranks`);
   const model = ActorCritic.create(
     { obsDim: spec.obsDim, actionSpace: spec.actionSpace, hiddenSizes: c.hiddenSizes, activation: c.activation, logStdInit: c.logStdInit },
     new Rng(opts.seed),
   );
   const optimizer = new Adam(model.params.length, c.adamEps);
+  // Identical replicas: rank 0 broadcasts the step, the iteration, the weights and Adam's state (habitat-lab
+  // broadcasts rank 0's weights); on a fresh run they equal every rank's own seeded init.
+  const header = new Float64Array(3);
+  if (rank === 0 && opts.resumeShared) {
+    const r = opts.resumeShared;
+    header.set([r.globalStep, r.iteration, r.optimizer.t]);
+    model.params.set(r.params);
+    optimizer.restore({ kind: 'adam', t: r.optimizer.t }, { m: r.optimizer.m, v: r.optimizer.v });
+  }
+  const chunk = model.params.length;
+  await broadcastBytes(coll, asBytes(header), chunk);
+  const adam = optimizer.arrays();
+  await broadcastBytes(coll, asBytes(model.params), chunk);
+  for (const key of Object.keys(adam).sort()) await broadcastBytes(coll, asBytes(adam[key]), chunk);
+  optimizer.restore({ kind: 'adam', t: header[2] }, adam);
+  model.paramsChanged();
+  let globalStep = header[0];
+  let iteration = header[1];
+
   const seed = rankSeed(opts.seed, rank, c.numEnvs);
   const rng = new Rng(seed);
   const venv = new VectorEnv(opts.env, c.numEnvs, seed);
   const shape = { numEnvs: c.numEnvs, numSteps: c.numSteps };
   const collector = new Collector(venv, model, c, shape);
-  collector.reset(seed);
+  const window: number[] = [];
+  let solvedStep: number | null = null;
+  if (opts.resumeRank) {
+    const s = opts.resumeRank;
+    collector.reset(seed);
+    rng.setState(s.rng);
+    venv.restore(s.venv);
+    collector.normObs.set(Float32Array.from(s.normObs));
+    if (collector.obsRms && s.obsRms) collector.obsRms.setState(s.obsRms);
+    if (collector.rewardScaler && s.rewardScaler) collector.rewardScaler.setState(s.rewardScaler);
+    window.push(...s.window);
+    solvedStep = s.solvedStep;
+  } else {
+    // A rank resumed without its own state (another machine's envs): fresh episodes, not a replay of the first.
+    const reseed = iteration === 0 ? seed : seed + 1_000_003 * iteration;
+    if (iteration > 0) rng.setState(new Rng(reseed).getState());
+    collector.reset(reseed);
+  }
+  const rankState = (): RankState => ({
+    rng: rng.getState(),
+    venv: venv.snapshot(),
+    normObs: Array.from(collector.normObs),
+    obsRms: collector.obsRms?.getState() ?? null,
+    rewardScaler: collector.rewardScaler?.getState() ?? null,
+    window: [...window],
+    solvedStep,
+  });
   const clock: PhaseClock = { env: 0, inference: 0, update: 0, logging: 0 };
   const gatherer = new MinibatchGatherer(model.spec.obsDim, model.actDim);
   const fullBatch = N * c.numEnvs * c.numSteps;
   const numIterations = Math.max(1, Math.ceil(opts.totalSteps / fullBatch));
   const stepDelay = faults.stepDelayMs ?? 0;
-  const stats = new Float32Array(8);
+  const STATS = 8;
+  const stats = new Float32Array(STATS + 2 * N);
   const rolloutSteps: number[] = [];
-  let globalStep = 0;
-  let iteration = 0;
   let recent: number[] = [];
-  const window: number[] = [];
   const threshold = spec.rewardThreshold;
-  let solvedStep: number | null = null;
   const startedAt = performance.now();
+  const startStep = globalStep;
+  let status: WorkerResult['status'] = 'finished';
+  const interval = c.checkpointInterval;
 
   while (globalStep < opts.totalSteps) {
     if (faults.throwAt && faults.throwAt.iteration === iteration) throw new Error(faults.throwAt.message);
     const t0 = performance.now();
     recent = [];
+    const stepBefore = globalStep;
     const rollout = collector.collect(
       rng,
       globalStep,
@@ -154,8 +263,8 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
         recent.push(ret);
         window.push(ret);
         if (window.length > 20) window.shift();
-        if (solvedStep === null && threshold !== null && window.length === 20 && window.reduce((a, b) => a + b, 0) / 20 >= threshold) solvedStep = globalStep;
-        opts.onEpisode?.(ret, length);
+        if (solvedStep === null && threshold !== null && window.length === 20 && window.reduce((a, b) => a + b, 0) / 20 >= threshold) solvedStep = stepBefore;
+        opts.onEpisode?.(ret, length, stepBefore);
       },
       clock,
       true,
@@ -177,7 +286,8 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
       model.params[0] += 1e-3;
       model.paramsChanged();
     }
-    // Post-update all-reduce: the true env steps, the preempted share, the mean return, per-worker timings.
+    // Post-update all-reduce: the true env steps, the preempted share, the mean return, timings, rank 0's stop, and
+    // each rank's own SPS and idle time in its slots (N · value there, 0 elsewhere: the mean is the value).
     stats.fill(0);
     stats[0] = rollout.envSteps;
     stats[1] = 1 - rollout.steps / c.numSteps;
@@ -185,6 +295,10 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
     stats[3] = recent.length;
     stats[4] = u.allReduceMs;
     stats[5] = u.idleMs;
+    stats[6] = rank === 0 && opts.control?.().stop ? N : 0;
+    const workerSps = rollout.envSteps / (collectMs / 1000);
+    stats[STATS + 2 * rank] = workerSps * N;
+    stats[STATS + 2 * rank + 1] = u.idleMs * N;
     await coll.allReduceMean(stats);
     if (rank === 0) await coll.counterSet(0);
     await coll.barrier();
@@ -193,20 +307,30 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
     globalStep += Math.round(stats[0] * N);
     iteration++;
     if (iteration % c.checksumInterval === 0) await compareChecksums(coll, model.params, iteration);
+    const stop = stats[6] > 0.5;
 
     const metrics: Record<string, number> = {
       ...u.metrics,
       [DDPPO_METRIC.preemptedFraction]: stats[1],
       [DDPPO_METRIC.allReduceMs]: stats[4],
       [DDPPO_METRIC.idleMs]: stats[5],
-      [DDPPO_METRIC.workerSps(rank)]: rollout.envSteps / (collectMs / 1000),
-      [DDPPO_METRIC.workerIdleMs(rank)]: u.idleMs,
-      [METRIC.sps]: globalStep / ((performance.now() - startedAt) / 1000),
+      [METRIC.sps]: (globalStep - startStep) / ((performance.now() - startedAt) / 1000),
     };
+    for (let r = 0; r < N; r++) {
+      metrics[DDPPO_METRIC.workerSps(r)] = r === rank ? workerSps : stats[STATS + 2 * r];
+      metrics[DDPPO_METRIC.workerIdleMs(r)] = r === rank ? u.idleMs : stats[STATS + 2 * r + 1];
+    }
     if (stats[3] > 0) metrics[METRIC.episodeReturn] = stats[2] / stats[3];
-    opts.onIteration?.(iteration, globalStep, metrics);
+    await opts.onIteration?.(iteration, globalStep, metrics, { model, collector });
+    const final = stop || globalStep >= opts.totalSteps;
+    const crossed = interval > 0 && Math.floor(globalStep / interval) > Math.floor((globalStep - Math.round(stats[0] * N)) / interval);
+    if (final || crossed) await opts.onCheckpoint?.({ iteration, globalStep, final, rankState: rankState(), model, optimizer });
+    if (stop) {
+      status = 'stopped';
+      break;
+    }
   }
-  return { globalStep, iterations: iteration, params: Float32Array.from(model.params), rolloutSteps, recentReturns: window, solvedStep };
+  return { status, globalStep, iterations: iteration, params: Float32Array.from(model.params), rolloutSteps, recentReturns: window, solvedStep };
 }
 
 interface UpdateOut {

@@ -4,13 +4,13 @@
  * worker stops at its next collective call, and the threads are terminated) — the run never continues with fewer.
  */
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../../collective/thread.js';
+import { coreModuleUrl, startWorker } from '../../collective/thread.js';
 import { envSpec, type EnvId } from '../../envs/index.js';
 import { abortLocal, createLocalShared } from '../../collective/local.js';
 import { ActorCritic } from '../model.js';
 import { Rng } from '../../common/rng.js';
 import type { DdppoConfig } from './config.js';
-import type { WorkerFaults, WorkerResult } from './ddppo.js';
+import type { RankState, WorkerFaults, WorkerResult } from './ddppo.js';
 
 export interface LocalRunOptions {
   env: EnvId;
@@ -23,8 +23,9 @@ export interface LocalRunOptions {
 }
 
 export interface ThreadMessage {
-  kind: 'iteration' | 'done' | 'error';
+  kind: 'iteration' | 'done' | 'error' | 'state';
   iteration?: number;
+  state?: RankState;
   globalStep?: number;
   metrics?: Record<string, number>;
   result?: WorkerResult;
@@ -32,7 +33,7 @@ export interface ThreadMessage {
 }
 
 /** The parameter count of the policy (the all-reduce's vector length). */
-function paramCount(env: EnvId, c: DdppoConfig): number {
+export function paramCount(env: EnvId, c: DdppoConfig): number {
   const spec = envSpec(env);
   return ActorCritic.create(
     { obsDim: spec.obsDim, actionSpace: spec.actionSpace, hiddenSizes: c.hiddenSizes, activation: c.activation, logStdInit: c.logStdInit },
@@ -40,9 +41,8 @@ function paramCount(env: EnvId, c: DdppoConfig): number {
   ).params.length;
 }
 
-function workerUrl(): URL {
-  const here = import.meta.url;
-  return new URL(here.endsWith('.ts') ? './thread-entry.ts' : './thread-entry.js', here);
+export function workerUrl(): URL {
+  return coreModuleUrl(import.meta.url, 'algos/ddppo/thread-entry');
 }
 
 /** Runs every worker to the end; resolves with each rank's result, rejects with the first failing worker's error. */
