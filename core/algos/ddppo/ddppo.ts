@@ -424,7 +424,8 @@ async function distributedNormalize(adv: Float32Array, allReduce: (x: Float32Arr
   await allReduce(v);
   const n = v[2] * worldSize;
   const mean = (v[0] * worldSize) / n;
-  const variance = Math.max(0, (v[1] * worldSize) / n - mean * mean);
+  // Unbiased (n − 1), as PPO's per-batch normalizeInPlace: one worker's result equals single-process PPO's.
+  const variance = n > 1 ? Math.max(0, (v[1] * worldSize - n * mean * mean) / (n - 1)) : 0;
   const std = Math.sqrt(variance) + 1e-8;
   for (let i = 0; i < adv.length; i++) adv[i] = (adv[i] - mean) / std;
 }
