@@ -77,3 +77,33 @@ describe.skipIf(!chromiumPath)(`runs table: columns, grouping, sorting, saved la
     await screenshot(page, 'runs-table-reloaded');
   });
 });
+
+describe.skipIf(!chromiumPath)(`runs table: only rows in view are rendered${chromiumPath ? '' : ' (skipped: no Chromium)'}`, () => {
+  let app: E2eServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    app = await startE2eServer((home) => seedSyntheticRuns(home, { runs: 120, points: 5, name: 'many' }));
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('renders a window of the 120 rows and the rest on scrolling', async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1400, height: 800 } })).newPage();
+    await page.goto(app.server.url);
+    await expect.poll(() => page.locator('table[data-rows="120"]').count(), LONG).toBe(1);
+    const rendered = await page.locator('tr[data-run-id]').count();
+    expect(rendered).toBeGreaterThan(5);
+    expect(rendered).toBeLessThan(120);
+    // Newest first: the oldest run is the last row, not in the DOM until scrolled to.
+    expect(await page.locator('tr[data-run-id]', { hasText: /^\s*many 0\s*$/ }).count()).toBe(0);
+    await page.locator('.wrap:has(table[data-rows])').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect.poll(() => page.getByRole('link', { name: 'many 0', exact: true }).count(), LONG).toBe(1);
+    expect(await page.getByRole('link', { name: 'many 119', exact: true }).count()).toBe(0);
+    await screenshot(page, 'runs-table-scrolled');
+  });
+});
