@@ -106,11 +106,7 @@ export async function episodeWebm(episode: ReplayEpisode, opts: MediaOptions = {
   return new Blob(chunks, { type: mimeType.split(';')[0] });
 }
 
-/** `<run>-step<step>-seed<seed>.<ext>`, with characters file systems dislike replaced. */
-export function mediaFileName(runId: string, step: number | null, seed: number, ext: 'gif' | 'webm'): string {
-  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80) || 'run';
-  return `${safe(runId)}${step === null ? '' : `-step${step}`}-seed${seed}.${ext}`;
-}
+export { mediaFileName } from './media-name.js';
 
 /** Saves the blob under `name` through a temporary object URL and link. */
 export function downloadBlob(blob: Blob, name: string): void {

@@ -41,7 +41,7 @@ describe('replay requests', () => {
 
 describe('mediaFileName', () => {
   it('names run, step and episode seed, with unsafe characters replaced', async () => {
-    const { mediaFileName } = await import('../../../renderer/src/replay/media-export.js');
+    const { mediaFileName } = await import('../../../renderer/src/replay/media-name.js');
     expect(mediaFileName('0abc-12', 2000, 101, 'gif')).toBe('0abc-12-step2000-seed101.gif');
     expect(mediaFileName('a/b c', null, 7, 'webm')).toBe('a_b_c-seed7.webm');
   });
