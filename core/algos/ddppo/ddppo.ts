@@ -142,25 +142,27 @@ export function shouldPreempt(step: number, numSteps: number, numDone: number, w
 }
 
 /** Three 11-bit folds of an FNV-1a hash of the parameters' bits (exact in float32 through an all-reduce). */
-export function paramChecksum(params: Float32Array): [number, number, number] {
+/** Four 8-bit folds of an FNV-1a hash of the parameters' bits (all 32 bits of the hash, exact through an all-reduce). */
+export function paramChecksum(params: Float32Array): [number, number, number, number] {
   const bits = new Uint32Array(params.buffer, params.byteOffset, params.length);
   let h = 0x811c9dc5;
   for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
-  return [h & 0x7ff, (h >>> 11) & 0x7ff, (h >>> 22) & 0x3ff];
+  return [h & 0xff, (h >>> 8) & 0xff, (h >>> 16) & 0xff, h >>> 24];
 }
 
 /**
- * Every replica's checksum is equal iff Σh² · N = (Σh)² for each fold (zero variance); all sums are exact integers in
- * float32 for N ≤ 8 at 11 bits. Throws on a mismatch.
+ * Every replica's checksum is equal iff Σh² · N = (Σh)² for each fold (zero variance). The all-reduce sums in float32,
+ * which holds integers exactly below 2^24: with 8-bit folds Σh² ≤ 64 · 255² ≈ 4.2M for the most workers the config
+ * allows (11-bit folds overflowed that at N = 5). Throws on a mismatch.
  */
 export async function compareChecksums(coll: Collective, params: Float32Array, iteration: number): Promise<void> {
   const h = paramChecksum(params);
-  const v = new Float32Array([h[0], h[1], h[2], h[0] * h[0], h[1] * h[1], h[2] * h[2]]);
+  const v = new Float32Array([...h, ...h.map((x) => x * x)]);
   await coll.allReduceMean(v);
   const N = coll.worldSize;
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < h.length; k++) {
     const s = Math.round(v[k] * N);
-    const s2 = Math.round(v[k + 3] * N);
+    const s2 = Math.round(v[k + h.length] * N);
     if (s2 * N !== s * s) {
       throw new Error(`DD-PPO: parameters differ between workers after update ${iteration} (checksum of rank ${coll.rank}: ${h.join('.')}); the replicas are no longer identical`);
     }
