@@ -43,7 +43,10 @@ describe('DD-PPO replica checksum', () => {
   it('folds the hash into four 8-bit values', () => {
     const folds = paramChecksum(new Float32Array([1, 2, 3]));
     expect(folds).toHaveLength(4);
-    for (const f of folds) expect(f).toBeGreaterThanOrEqual(0), expect(f).toBeLessThanOrEqual(255);
+    for (const f of folds) {
+      expect(f).toBeGreaterThanOrEqual(0);
+      expect(f).toBeLessThanOrEqual(255);
+    }
   });
 
   it('identical replicas pass for N = 1 … 64, including large folds', async () => {
