@@ -55,8 +55,9 @@ describe.skipIf(!chromiumPath)(`browser mode in Chromium${chromiumPath ? '' : ' 
 
   it('launches several seeds at once, then renames, tags, filters, sorts and deletes runs with confirmation', async () => {
     await page.getByRole('link', { name: 'Launch', exact: true }).click();
-    // The form keeps its state between visits (here: the copy with an invalid lr); the preset resets it.
-    await expect.poll(() => page.locator('#field-lr').inputValue(), LONG).toBe('abc');
+    // A "New run" after "Launch a copy" starts from the defaults: the copy's (invalid) lr does not leak into it.
+    await expect.poll(() => page.locator('#field-lr').inputValue(), LONG).not.toBe('abc');
+    expect(await page.locator('#field-lr-error').count()).toBe(0);
     await page.locator('select[name="preset"]').selectOption('CartPole-v1');
     expect(await page.locator('#field-lr').inputValue()).not.toBe('abc');
     await page.locator('input[name="totalSteps"]').fill('512');
