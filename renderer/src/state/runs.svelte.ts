@@ -105,12 +105,20 @@ export class RunsState {
   /** Uses (and from now on saves) the layout stored for this data folder. */
   useLayoutOf(home: string | null): void {
     if (home === this.#home) return;
+    const first = this.#home === null;
     this.#home = home;
-    this.layout = loadLayout(home);
+    // Changes made before the data folder was known (system:info can arrive after the first rows on a busy
+    // machine) are the user's latest: keep them, saved under the folder, instead of loading over them.
+    if (first && this.#changedBeforeHome) saveLayout(home, $state.snapshot(this.layout));
+    else this.layout = loadLayout(home);
+    this.#changedBeforeHome = false;
   }
+
+  #changedBeforeHome = false;
 
   setLayout(patch: Partial<RunsTableLayout>): void {
     this.layout = { ...this.layout, ...patch };
+    if (this.#home === null) this.#changedBeforeHome = true;
     saveLayout(this.#home, $state.snapshot(this.layout));
   }
 
