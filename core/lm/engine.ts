@@ -53,6 +53,9 @@ export class LmEngine {
   #d4: Float32Array = new Float32Array(0);
   #dAtt: Float32Array = new Float32Array(0);
   #training = false;
+  #B = 0;
+  #T = 0;
+  #tokens: Int32Array = new Int32Array(0);
   #rng: Rng;
 
   constructor(config: LmConfig, seed = 0) {
@@ -137,9 +140,12 @@ export class LmEngine {
   forward(tokens: Int32Array, B: number, T: number, training = false): Float32Array {
     this.#ensure(B, T);
     this.#training = training;
+    this.#B = B;
+    this.#T = T;
     const { nEmbd: C, vocabSize: V, ctx } = this.config;
     const N = B * T;
     if (tokens.length < N) throw new Error(`tokens has ${tokens.length} entries, need B·T = ${N}`);
+    this.#tokens = tokens;
     const P = this.params;
     const Lo = this.layout;
     const x = this.#encoded;
@@ -254,23 +260,57 @@ export class LmEngine {
   forwardBackward(batch: Batch, training = true): number {
     checkBatch(batch, this.config.vocabSize);
     const { B, T } = batch;
-    const { nEmbd: C, vocabSize: V, nHead: H } = this.config;
     const N = B * T;
     this.forward(batch.tokens, B, T, training);
-    const dlogits = this.#scratchT2.subarray(0, N * V);
+    const dlogits = this.#scratchT2.subarray(0, N * this.config.vocabSize);
     const { loss } = this.#loss(batch.targets, batch.mask, N, dlogits);
+    this.#backward(dlogits, null);
+    return loss;
+  }
+
+  /**
+   * The final LayerNorm's output [B·T, C] of the last forward (what the logits — and a scalar head such as a reward
+   * model's or a value head — read). Valid until the next forward.
+   */
+  get hidden(): Float32Array {
+    return this.#lnf.subarray(0, this.#B * this.#T * this.config.nEmbd);
+  }
+
+  /**
+   * Backward of an arbitrary scalar loss L of the last forward's outputs: adds dL/dparams into `grads` given
+   * dL/dlogits [B·T, V] and/or dL/dhidden [B·T, C] (either may be null). What RLHF, DPO and reward models use; the
+   * last forward may have had training on or off (dropout masks are applied only when it was on).
+   */
+  backward(dlogits: Float32Array | null, dhidden: Float32Array | null): void {
+    const N = this.#B * this.#T;
+    if (N === 0) throw new Error('backward needs a forward first');
+    if (dlogits && dlogits.length < N * this.config.vocabSize) throw new Error(`dlogits must have B·T·V = ${N * this.config.vocabSize} entries, got ${dlogits.length}`);
+    if (dhidden && dhidden.length < N * this.config.nEmbd) throw new Error(`dhidden must have B·T·C = ${N * this.config.nEmbd} entries, got ${dhidden.length}`);
+    if (!dlogits && !dhidden) throw new Error('backward needs dlogits or dhidden');
+    this.#backward(dlogits, dhidden);
+  }
+
+  #backward(dlogits: Float32Array | null, dhidden: Float32Array | null): void {
+    const B = this.#B;
+    const T = this.#T;
+    const { nEmbd: C, vocabSize: V, nHead: H } = this.config;
+    const N = B * T;
     const P = this.params;
     const G = this.grads;
     const Lo = this.layout;
+    const tokens = this.#tokens;
     // logits = lnf · wteᵀ: dlnf = dlogits · wte, dwte += dlogitsᵀ · lnf
     const dres = this.#d3; // d(residual stream) [N, C]
     const dlnf = this.#d1.subarray(0, N * C);
-    matmulNT(dlogits, transposed(P.subarray(Lo.wte, Lo.wte + V * C), V, C, this.#scratchT), dlnf, N, C, V, false);
-    const dlT = this.#scratchT.subarray(0, V * N);
-    transposeInto(dlogits, N, V, dlT);
-    const lnfT = this.#d2.subarray(0, C * N);
-    transposeInto(this.#lnf, N, C, lnfT);
-    matmulNT(dlT, lnfT, G.subarray(Lo.wte, Lo.wte + V * C), V, C, N, true);
+    if (dlogits) {
+      matmulNT(dlogits, transposed(P.subarray(Lo.wte, Lo.wte + V * C), V, C, this.#scratchT), dlnf, N, C, V, false);
+      const dlT = this.#scratchT.subarray(0, V * N);
+      transposeInto(dlogits, N, V, dlT);
+      const lnfT = this.#d2.subarray(0, C * N);
+      transposeInto(this.#lnf, N, C, lnfT);
+      matmulNT(dlT, lnfT, G.subarray(Lo.wte, Lo.wte + V * C), V, C, N, true);
+      if (dhidden) for (let i = 0; i < N * C; i++) dlnf[i] += dhidden[i];
+    } else if (dhidden) dlnf.set(dhidden.subarray(0, N * C));
     const L = this.config.nLayer;
     dres.fill(0, 0, N * C);
     layernormBackward(dres, G, Lo.lnfw, Lo.lnfb, dlnf, L > 0 ? this.#acts[L - 1].res3 : this.#encoded, P, Lo.lnfw, this.#lnfMean, this.#lnfRstd, N, C);
@@ -305,7 +345,7 @@ export class LmEngine {
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const o = (b * T + t) * C;
-        const e = Lo.wte + batch.tokens[b * T + t] * C;
+        const e = Lo.wte + tokens[b * T + t] * C;
         const pe = Lo.wpe + t * C;
         for (let i = 0; i < C; i++) {
           G[e + i] += dres[o + i];
@@ -313,7 +353,6 @@ export class LmEngine {
         }
       }
     }
-    return loss;
   }
 
   zeroGrad(): void {

@@ -1,5 +1,13 @@
 /** AdamW over the engine's flat parameters, the warm-up + cosine learning-rate schedule, and flat get/set for checkpoints. */
-import type { LmEngine } from './engine.js';
+/**
+ * What AdamW updates: a flat parameter vector and its gradient, with a layout whose 2-D tensors get weight decay
+ * (an LmEngine, or a scalar head's ParamSet).
+ */
+export interface ParamSet {
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  readonly layout: { readonly tensors: readonly (readonly [string, number, readonly number[]])[] };
+}
 
 export interface AdamWConfig {
   /** Peak learning rate (after warm-up). */
@@ -24,6 +32,13 @@ export function lrAt(step: number, lr: number, warmupSteps: number, totalSteps: 
   return minLr + 0.5 * (lr - minLr) * (1 + Math.cos(Math.PI * progress));
 }
 
+/** The global L2 norm of the gradients of one or more parameter sets. */
+export function gradNorm(...sets: readonly Pick<ParamSet, 'grads'>[]): number {
+  let sq = 0;
+  for (const s of sets) for (let i = 0; i < s.grads.length; i++) sq += s.grads[i] * s.grads[i];
+  return Math.sqrt(sq);
+}
+
 export class AdamW {
   readonly config: AdamWConfig;
   readonly m: Float32Array;
@@ -32,7 +47,7 @@ export class AdamW {
   t = 0;
   readonly #decay: Uint8Array;
 
-  constructor(engine: LmEngine, config: Partial<AdamWConfig> = {}) {
+  constructor(engine: ParamSet, config: Partial<AdamWConfig> = {}) {
     this.config = { ...ADAMW_DEFAULTS, ...config };
     const c = this.config;
     if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1) || !(c.eps > 0) || !(c.weightDecay >= 0) || !(c.gradClip >= 0)) {
@@ -45,14 +60,15 @@ export class AdamW {
     for (const [, at, shape] of engine.layout.tensors) if (shape.length === 2) this.#decay.fill(1, at, at + shape[0] * shape[1]);
   }
 
-  /** One update of engine.params from engine.grads at learning rate `lr` (default the config's); returns the pre-clip gradient norm. */
-  step(engine: LmEngine, lr = this.config.lr): number {
+  /**
+   * One update of engine.params from engine.grads at learning rate `lr` (default the config's); returns the pre-clip
+   * gradient norm. `norm`: clip by this norm instead of the set's own (the global norm over several ParamSets
+   * updated together, e.g. a trunk and its head: gradNorm(...sets)).
+   */
+  step(engine: ParamSet, lr = this.config.lr, norm = gradNorm(engine)): number {
     const { beta1, beta2, eps, weightDecay, gradClip } = this.config;
     const p = engine.params;
     const g = engine.grads;
-    let sq = 0;
-    for (let i = 0; i < g.length; i++) sq += g[i] * g[i];
-    const norm = Math.sqrt(sq);
     if (!Number.isFinite(norm)) throw new Error('AdamW.step: the gradient is not finite (nothing updated)');
     const scale = gradClip > 0 && norm > gradClip ? gradClip / norm : 1;
     this.t++;
@@ -72,11 +88,11 @@ export class AdamW {
 }
 
 /** A copy of the flat parameter vector (the checkpoint's weights, in paramLayout order). */
-export function getFlatParams(engine: LmEngine): Float32Array {
+export function getFlatParams(engine: Pick<ParamSet, 'params'>): Float32Array {
   return engine.params.slice();
 }
 
-export function setFlatParams(engine: LmEngine, flat: Float32Array): void {
+export function setFlatParams(engine: Pick<ParamSet, 'params'>, flat: Float32Array): void {
   if (!(flat instanceof Float32Array) || flat.length !== engine.params.length) {
     throw new Error(`setFlatParams needs a Float32Array of ${engine.params.length} values, got ${flat instanceof Float32Array ? flat.length : typeof flat}`);
   }
