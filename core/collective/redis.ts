@@ -115,7 +115,7 @@ export class RedisCollective implements Collective {
     this.#ttlMs = Math.max(10 * 60_000, 10 * o.timeoutMs);
     for (const c of [client, blocking]) {
       c.on('close', () => {
-        if (!this.#closed) this.#broken ??= `lost the connection to Redis at ${this.#url} (did Redis restart? its keys, and this run's state, are gone)`;
+        if (!this.#closed) this.#broken ??= this.#lostMessage();
       });
       c.on('error', () => {
         // Reported through the failing command and the 'close' event; without a listener ioredis logs to stderr.
@@ -447,6 +447,10 @@ export class RedisCollective implements Collective {
     }
   }
 
+  #lostMessage(): string {
+    return `lost the connection to Redis at ${this.#url} (did Redis restart? its keys, and this run's state, are gone)`;
+  }
+
   #checkBroken(): void {
     if (this.#closed) throw new Error('the collective is closed');
     if (this.#broken) throw new Error(this.#broken);
@@ -459,12 +463,19 @@ export class RedisCollective implements Collective {
       return await fn();
     } catch (e) {
       if (e instanceof RedisCollectiveAborted || e instanceof RankClaimError || (e instanceof Error && e.message.startsWith('DD-PPO rank '))) throw e;
-      // A command that failed because the connection dropped says so better through #broken.
+      // A command that failed because the connection dropped says so better through #broken. ioredis may reject
+      // the command ("Connection is closed.", ECONNRESET) before it emits 'close': recognise that case here too.
+      if (!this.#broken && !this.#closed && (CONNECTION_ERROR.test(message(e)) || this.#client.status !== 'ready' || this.#blocking.status !== 'ready')) {
+        this.#broken = this.#lostMessage();
+      }
       const why = this.#broken ?? message(e);
       throw new Error(`DD-PPO rank ${this.rank}: ${operation} on Redis at ${this.#url} failed: ${why}`);
     }
   }
 }
+
+/** ioredis's errors for a connection that dropped under a command. */
+const CONNECTION_ERROR = /Connection is closed|ECONNRESET|ECONNREFUSED|EPIPE|ETIMEDOUT|Stream isn't writeable|socket (closed|hang up)/i;
 
 /** A refused rank claim (duplicate rank, or a second rank 0 on one run key): never retried. */
 export class RankClaimError extends Error {
