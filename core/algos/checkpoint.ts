@@ -37,6 +37,32 @@ export interface LoopCounters {
   trainSeconds: number;
 }
 
+/** "Never" for a schedule whose interval is 0. */
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** The counters of a fresh run: nothing done yet, the first evaluation and checkpoint one interval in (0: never). */
+export function initialCounters(intervals: { evalInterval: number; checkpointInterval: number }): LoopCounters {
+  return {
+    globalStep: 0,
+    iteration: 0,
+    episodes: 0,
+    evalCount: 0,
+    nextEvalStep: intervals.evalInterval > 0 ? intervals.evalInterval : NEVER,
+    nextCheckpointStep: intervals.checkpointInterval > 0 ? intervals.checkpointInterval : NEVER,
+    recentReturns: [],
+    solved: null,
+    trainSeconds: 0,
+  };
+}
+
+/** The next due step of an every-`interval` schedule after `step` (NEVER when the interval is 0). */
+export function nextDue(next: number, step: number, interval: number): number {
+  if (!(interval > 0)) return NEVER;
+  let n = next;
+  while (n <= step) n += interval;
+  return n;
+}
+
 /** The loop's counters out of a checkpoint's state (every training loop's checkpoint stores them the same way). */
 export function loopCountersOf(s: LoopCounters): LoopCounters {
   return {

@@ -14,7 +14,7 @@ import { envSpec, isEnvId, VectorEnv, type EnvId } from '../envs/index.js';
 import { MetricWriter, saveEpisode, truncateMetrics } from '../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../tensor/backend.js';
 import { KERNEL } from './nn/linalg.js';
-import { loadLoopCheckpoint, saveLoopCheckpoint, type CheckpointParts, type LoopCounters, type Solved } from './checkpoint.js';
+import { initialCounters, loadLoopCheckpoint, nextDue, saveLoopCheckpoint, type CheckpointParts, type LoopCounters, type Solved } from './checkpoint.js';
 import { Collector, type PhaseClock } from './collect.js';
 import { parseConfig, type CommonConfig } from './config-common.js';
 import { evalSeed, evaluatePolicy } from './evaluate.js';
@@ -80,7 +80,6 @@ export interface TrainResult {
 
 const PROGRESS_INTERVAL_MS = 100;
 /** A step count no run reaches (JSON-safe, unlike Infinity): "never" for disabled evaluations/checkpoints. */
-const NEVER = Number.MAX_SAFE_INTEGER;
 
 /** `wasm-simd kernels` / `js kernels` (the hand-derived engine, core/algos/nn) or `tfjs:<backend>` (autodiff). */
 export function updateEngine(engine: 'js' | 'tfjs', tfjsBackend: string): string {
@@ -128,17 +127,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   const stepsPerIteration = shape.numSteps === 'episodes' ? null : shape.numEnvs * shape.numSteps;
   const numIterations = stepsPerIteration ? Math.max(1, Math.ceil(opts.totalSteps / stepsPerIteration)) : null;
 
-  let c: LoopCounters = {
-    globalStep: 0,
-    iteration: 0,
-    episodes: 0,
-    evalCount: 0,
-    nextEvalStep: common.evalInterval > 0 ? common.evalInterval : NEVER,
-    nextCheckpointStep: common.checkpointInterval > 0 ? common.checkpointInterval : NEVER,
-    recentReturns: [],
-    solved: null,
-    trainSeconds: 0,
-  };
+  let c: LoopCounters = initialCounters(common);
   if (opts.resume) {
     c = await loadLoopCheckpoint(opts.runDir, parts, log); // logs a warning per damaged checkpoint it skipped
     // Metrics logged after the checkpoint (a crash, or a stop that lost its last flush) are logged again.
@@ -243,7 +232,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       const done = c.globalStep >= opts.totalSteps;
       if (c.globalStep >= c.nextEvalStep || (done && common.evalInterval > 0)) {
         Object.assign(values, await evaluate());
-        while (c.nextEvalStep <= c.globalStep) c.nextEvalStep += common.evalInterval;
+        c.nextEvalStep = nextDue(c.nextEvalStep, c.globalStep, common.evalInterval);
       }
       values[METRIC.sps] = (c.globalStep - startStep) / Math.max(1e-9, (performance.now() - loopStart) / 1000);
       values[ALGO_METRIC.elapsed] = elapsed();
@@ -259,7 +248,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       events.metrics?.(c.globalStep, finite);
       lastMetrics = finite;
       if (c.globalStep >= c.nextCheckpointStep && !done) {
-        while (c.nextCheckpointStep <= c.globalStep) c.nextCheckpointStep += common.checkpointInterval;
+        c.nextCheckpointStep = nextDue(c.nextCheckpointStep, c.globalStep, common.checkpointInterval);
         await checkpoint(finite);
       }
       progress(done);

@@ -16,7 +16,7 @@ import { DIFF_ENV_IDS, DiffVectorEnv, isDiffEnvId, makeDiffEnv, type DiffEnvCopy
 import { boxSpace, envSpec, isEnvId } from '../../envs/index.js';
 import { describeDamage, loadCheckpoint, MetricWriter, saveCheckpoint, saveEpisode, truncateMetrics, type CheckpointArray } from '../../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../../tensor/backend.js';
-import { type LoopCounters, loopCountersOf } from '../checkpoint.js';
+import { initialCounters, type LoopCounters, loopCountersOf, nextDue } from '../checkpoint.js';
 import { parseConfig } from '../config-common.js';
 import { evalSeed } from '../evaluate.js';
 import type { ProgressEvent, TrainEvents, TrainResult } from '../loop.js';
@@ -32,7 +32,6 @@ import { evaluateApg } from './evaluate.js';
 const RECENT_WINDOW = 20;
 const PROGRESS_INTERVAL_MS = 100;
 /** "Never" for disabled evaluations/checkpoints (JSON-safe, unlike Infinity). */
-const NEVER = Number.MAX_SAFE_INTEGER;
 
 export interface ApgTrainOptions {
   runDir: string;
@@ -99,17 +98,7 @@ export async function trainApg(opts: ApgTrainOptions): Promise<TrainResult> {
   const numIterations = Math.max(1, Math.ceil(opts.totalSteps / stepsPerUpdate));
   const threshold = isEnvId(envId) ? envSpec(envId).rewardThreshold : null;
 
-  let c: ApgCounters = {
-    globalStep: 0,
-    iteration: 0,
-    episodes: 0,
-    evalCount: 0,
-    nextEvalStep: config.evalInterval > 0 ? config.evalInterval : NEVER,
-    nextCheckpointStep: config.checkpointInterval > 0 ? config.checkpointInterval : NEVER,
-    recentReturns: [],
-    solved: null,
-    trainSeconds: 0,
-  };
+  let c: ApgCounters = initialCounters(config);
   const meta = { algo: 'apg' as const, env: envId, seed: opts.seed };
   if (opts.resume) {
     c = await loadApgCheckpoint(opts.runDir, meta, { model, learner, venv, rng }, log);
@@ -204,7 +193,7 @@ export async function trainApg(opts: ApgTrainOptions): Promise<TrainResult> {
         const tEval = performance.now();
         Object.assign(values, await evaluate());
         clock.inference += performance.now() - tEval;
-        while (c.nextEvalStep <= c.globalStep) c.nextEvalStep += config.evalInterval;
+        c.nextEvalStep = nextDue(c.nextEvalStep, c.globalStep, config.evalInterval);
       }
       values[ALGO_METRIC.envSteps] = c.globalStep;
       values[METRIC.sps] = (c.globalStep - startStep) / Math.max(1e-9, (performance.now() - loopStart) / 1000);
@@ -219,7 +208,7 @@ export async function trainApg(opts: ApgTrainOptions): Promise<TrainResult> {
       events.metrics?.(c.globalStep, finite);
       lastMetrics = finite;
       if (c.globalStep >= c.nextCheckpointStep && !done) {
-        while (c.nextCheckpointStep <= c.globalStep) c.nextCheckpointStep += config.checkpointInterval;
+        c.nextCheckpointStep = nextDue(c.nextCheckpointStep, c.globalStep, config.checkpointInterval);
         await checkpoint(finite);
       }
       progress(done);

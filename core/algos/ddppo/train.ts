@@ -19,7 +19,7 @@ import { startWorker } from '../../collective/thread.js';
 import { envSpec, isEnvId } from '../../envs/index.js';
 import { describeDamage, loadCheckpoint, MetricWriter, saveCheckpoint, saveEpisode, truncateMetrics } from '../../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../../tensor/backend.js';
-import type { LoopCounters } from '../checkpoint.js';
+import { initialCounters, nextDue, type LoopCounters } from '../checkpoint.js';
 import { parseConfig } from '../config-common.js';
 import { evalSeed, evaluatePolicy } from '../evaluate.js';
 import { RECENT_WINDOW, updateEngine, type TrainResult, type TrainRunOptions } from '../loop.js';
@@ -42,7 +42,6 @@ export interface DdppoCheckpointState extends LoopCounters {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
-const NEVER = Number.MAX_SAFE_INTEGER;
 
 /** The local transport's ranks 1 … N − 1 as threads of this process. */
 class LocalRanks {
@@ -137,17 +136,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
   const events = opts.events ?? {};
   const log = (line: string): void => events.log?.(line);
 
-  let c: LoopCounters = {
-    globalStep: 0,
-    iteration: 0,
-    episodes: 0,
-    evalCount: 0,
-    nextEvalStep: config.evalInterval > 0 ? config.evalInterval : NEVER,
-    nextCheckpointStep: config.checkpointInterval > 0 ? config.checkpointInterval : NEVER,
-    recentReturns: [],
-    solved: null,
-    trainSeconds: 0,
-  };
+  let c: LoopCounters = initialCounters(config);
   let resumeShared: SharedResume | undefined;
   let resumeRanks: RankState[] = [];
   if (opts.resume) {
@@ -255,7 +244,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
           events.episode?.({ step: globalStep });
           values[METRIC.evalReturn] = mean(r.returns);
           values[METRIC.evalLength] = mean(r.lengths);
-          while (c.nextEvalStep <= globalStep) c.nextEvalStep += config.evalInterval;
+          c.nextEvalStep = nextDue(c.nextEvalStep, globalStep, config.evalInterval);
         }
         values[METRIC.sps] = (globalStep - startStep) / Math.max(1e-9, (performance.now() - loopStart) / 1000);
         values[ALGO_METRIC.elapsed] = elapsed();
@@ -275,7 +264,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
       },
       onCheckpoint: async (due) => {
         const ranks = [due.rankState, ...(local ? await local.states(due.iteration) : [])];
-        while (c.nextCheckpointStep <= due.globalStep) c.nextCheckpointStep += config.checkpointInterval > 0 ? config.checkpointInterval : NEVER;
+        c.nextCheckpointStep = nextDue(c.nextCheckpointStep, due.globalStep, config.checkpointInterval);
         c.trainSeconds = elapsed();
         const adam = due.optimizer.arrays();
         const state: DdppoCheckpointState = {
