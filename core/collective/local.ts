@@ -97,17 +97,41 @@ export class LocalCollective implements Collective {
   }
 
   async #allReduceMeanAsync(x: Float32Array): Promise<void> {
+    this.#writeSlot(x);
+    await this.#barrierAsync(); // every slot written
+    this.#readMean(x);
+    await this.#barrierAsync(); // every slot read before any rank writes its next vector
+  }
+
+  /** Any length up to the slot size (gradients, then a few statistics); every rank must pass the same length. */
+  #writeSlot(x: Float32Array): void {
     if (x.length > this.#slotLength) throw new Error(`allReduceMean: length ${x.length} exceeds the collective's slot of ${this.#slotLength}`);
     this.#slots[this.rank].set(x);
-    await this.#barrierAsync();
+  }
+
+  #readMean(x: Float32Array): void {
     meanInRankOrder(
       this.#slots.map((s) => s.subarray(0, x.length)),
       x,
     );
-    await this.#barrierAsync();
   }
 
   async #barrierAsync(): Promise<void> {
+    const gen = this.#arrive();
+    const h = this.#header;
+    while (gen !== null && Atomics.load(h, GENERATION) === gen) {
+      this.#check();
+      const r = waitAsync(h, GENERATION, gen, WAIT_SLICE_MS);
+      if (r.async) await r.value;
+    }
+    this.#check();
+  }
+
+  /**
+   * Counts this rank in at the barrier: the last to arrive opens it (returns null); the others get the generation
+   * to wait past (the sync and async barriers differ only in how they wait).
+   */
+  #arrive(): number | null {
     this.#check();
     const h = this.#header;
     const gen = Atomics.load(h, GENERATION);
@@ -115,14 +139,9 @@ export class LocalCollective implements Collective {
       Atomics.store(h, ARRIVALS, 0);
       Atomics.add(h, GENERATION, 1);
       Atomics.notify(h, GENERATION);
-      return;
+      return null;
     }
-    while (Atomics.load(h, GENERATION) === gen) {
-      this.#check();
-      const r = waitAsync(h, GENERATION, gen, WAIT_SLICE_MS);
-      if (r.async) await r.value;
-    }
-    this.#check();
+    return gen;
   }
 
   counterAddSync(delta: number): number {
@@ -131,33 +150,22 @@ export class LocalCollective implements Collective {
   }
 
   allReduceMeanSync(x: Float32Array): void {
-    // Any length up to the slot size (gradients, then a few statistics); every rank must pass the same length.
-    if (x.length > this.#slotLength) throw new Error(`allReduceMean: length ${x.length} exceeds the collective's slot of ${this.#slotLength}`);
-    this.#slots[this.rank].set(x);
+    this.#writeSlot(x);
     this.barrierSync(); // every slot written
-    meanInRankOrder(
-      this.#slots.map((s) => s.subarray(0, x.length)),
-      x,
-    );
+    this.#readMean(x);
     this.barrierSync(); // every slot read before any rank writes its next vector
   }
 
   barrierSync(): void {
-    this.#check();
+    const gen = this.#arrive();
     const h = this.#header;
-    const gen = Atomics.load(h, GENERATION);
-    if (Atomics.add(h, ARRIVALS, 1) === this.worldSize - 1) {
-      Atomics.store(h, ARRIVALS, 0);
-      Atomics.add(h, GENERATION, 1);
-      Atomics.notify(h, GENERATION);
-      return;
-    }
-    while (Atomics.load(h, GENERATION) === gen) {
+    while (gen !== null && Atomics.load(h, GENERATION) === gen) {
       this.#check();
       Atomics.wait(h, GENERATION, gen, WAIT_SLICE_MS);
     }
     this.#check();
   }
+
 
   #check(): void {
     if (Atomics.load(this.#header, ABORT) !== 0) throw new CollectiveAborted();
