@@ -8,10 +8,12 @@
 import type { RequestIn, RequestOut } from './schemas.js';
 import type { SweepDetail, SweepInfo } from './sweeps.js';
 import type { DatasetResponses } from './datasets.js';
+import type { PrefsResponses } from './prefs.js';
 
 export type { RequestIn, RequestOut } from './schemas.js';
 export type { SweepDetail, SweepInfo, SweepParamValue, SweepPointResult, SweepRunResult, SweepStatus } from './sweeps.js';
 export type * from './datasets.js';
+export type * from './prefs.js';
 
 /** Every invoke channel (request → response). Request schemas: schemas.ts; response types: InvokeResponses. */
 export const INVOKE_CHANNELS = [
@@ -56,6 +58,10 @@ export const INVOKE_CHANNELS = [
   'datasets:generate',
   'datasets:oracle',
   'datasets:requeue',
+  'prefs:compare',
+  'prefs:job',
+  'prefs:cancel',
+  'prefs:jobs',
 ] as const;
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 
@@ -401,8 +407,8 @@ export interface LmSamplesResult {
   problems: string[];
 }
 
-/** Response type per invoke channel (datasets:*: core/api/datasets.ts). */
-export interface InvokeResponses extends DatasetResponses {
+/** Response type per invoke channel (datasets:*: core/api/datasets.ts; prefs:*: core/api/prefs.ts). */
+export interface InvokeResponses extends DatasetResponses, PrefsResponses {
   'runs:list': RunInfo[];
   'runs:get': RunInfo;
   'runs:start': RunInfo[];

@@ -44,7 +44,8 @@ export const prefsRequestSchemas = {
    * Starts a comparison. policies: runs whose checkpoint holds a policy LM (`lm` model: sft, pretrain, rlhf-ppo,
    * dpo), 1–6 of them; reference: the SFT baseline every policy's KL and win rate is measured against; rewardModel:
    * a reward-model run whose r_φ also scores every answer, or null; prompts: the first N of the task's held-out
-   * evaluation prompts (core/algos/prefs/common.ts taskPromptSplit(task).eval).
+   * evaluation prompts (core/algos/prefs/common.ts taskPromptSplit(task).eval; all of them when the task has fewer
+   * — sentiment has 50 — so the result's `prompts` says how many were answered).
    */
   'prefs:compare': z.strictObject({
     task: z.enum(DATASET_TASKS),

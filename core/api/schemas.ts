@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { InvokeChannel } from './contract.js';
 import { datasetRequestSchemas } from './datasets.js';
+import { prefsRequestSchemas } from './prefs.js';
 
 /** Limits shared by the schemas and the structural pre-check in validate.ts. */
 export const LIMITS = {
@@ -173,6 +174,7 @@ export const requestSchemas = {
   /** Stops a sweep as a whole: queued runs never start, running runs checkpoint and stop. */
   'sweeps:stop': ById,
   ...datasetRequestSchemas,
+  ...prefsRequestSchemas,
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** What a caller may send (defaults optional). */

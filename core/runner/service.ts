@@ -37,6 +37,7 @@ import {
 import { ImportError } from '../import/errors.js';
 import { RunTableCache } from './run-table.js';
 import { datasetHandlers } from '../store/datasets-service.js';
+import { PrefsJobs } from '../prefs-eval/service.js';
 import { readSamples } from '../algos/lm/samples.js';
 import { SweepController } from '../sweep/controller.js';
 import { sweepHandlers } from '../sweep/handlers.js';
@@ -134,6 +135,8 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   const headCache = new QueryCache<{ keys: string[]; offset: number; firstWallTime: number | null; points: number }>();
   const seriesCache = new QueryCache<{ series: MetricSeries; points: number }>();
   const version = await appVersion();
+  // Policy comparisons (prefs:*), each in a worker process.
+  const prefs = new PrefsJobs(store, { spawn });
   let backendProbe: Promise<{ backend: BackendInfo | null; error: string | null }> | null = null;
 
   const runDir = (id: string): string => {
@@ -326,6 +329,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     ...sweepHandlers(sweeps, store),
     // Preference datasets; pair generation runs in a worker process like training does.
     ...datasetHandlers(store, { spawn }),
+    ...prefs.handlers(),
     'import:upload': async (req) => importing(() => uploads.receive(req)),
     'import:commit': async ({ uploadId, name }) => {
       const { runs, parsed } = await importing(() => uploads.commit(store, uploadId, name));
@@ -398,6 +402,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       if (closed) return;
       closed = true;
       probeAbort.abort();
+      prefs.close();
       await rollouts.close();
       sweeps.beginClose();
       await manager.close();
