@@ -23,12 +23,13 @@ import { PPO_PRESET_STEPS, PPO_PRESETS } from './ppo/presets.js';
 import { reinforceConfigSchema, type ReinforceConfig } from './reinforce/config.js';
 import { REINFORCE_PRESET_STEPS, REINFORCE_PRESETS } from './reinforce/presets.js';
 import { reinforce } from './reinforce/reinforce.js';
+import { REWARD_MODEL_DEFAULT_STEPS, REWARD_MODEL_PRESET_STEPS, REWARD_MODEL_PRESETS, rewardModelConfigSchema, type RewardModelConfig } from './reward-model/config.js';
 import { trpoConfigSchema, type TrpoConfig } from './trpo/config.js';
 import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft', 'reward-model'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
 /** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
 export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
@@ -43,6 +44,7 @@ export interface AlgoConfigs {
   apg: ApgConfig;
   pretrain: PretrainConfig;
   sft: SftConfig;
+  'reward-model': RewardModelConfig;
 }
 export type AlgoConfig = AlgoConfigs[AlgoId];
 
@@ -111,6 +113,7 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
   apg: OwnLoopAlgoSpec<ApgConfig>;
   pretrain: OwnLoopAlgoSpec<PretrainConfig>;
   sft: OwnLoopAlgoSpec<SftConfig>;
+  'reward-model': OwnLoopAlgoSpec<RewardModelConfig>;
 } = {
   reinforce: spec<ReinforceConfig, LoopAlgoSpec<ReinforceConfig>>({
     id: 'reinforce',
@@ -210,6 +213,19 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
     defaultTotalSteps: 2_000,
     envs: [LM_ENV],
     train: async (opts) => (await import('./lm/train.js')).trainLm('sft', opts),
+  }),
+  // Preference learning (core/algos/reward-model): the SFT model plus a scalar head, on a preference dataset.
+  'reward-model': spec<RewardModelConfig, OwnLoopAlgoSpec<RewardModelConfig>>({
+    id: 'reward-model',
+    title: 'Reward model',
+    description:
+      'Bradley–Terry reward model (as TRL\'s RewardTrainer): the SFT transformer with a scalar head on the last response token, trained on a preference dataset (or a TRL JSONL file) with −log σ(r(x, y_w) − r(x, y_l)); ties train towards ½, skips are left out, optional reward centring; held-out accuracy, margin, reward range and the Spearman correlation with the task oracle. Its checkpoints are what RLHF-PPO optimises against.',
+    configSchema: rewardModelConfigSchema,
+    presets: REWARD_MODEL_PRESETS,
+    presetTotalSteps: REWARD_MODEL_PRESET_STEPS,
+    defaultTotalSteps: REWARD_MODEL_DEFAULT_STEPS,
+    envs: [LM_ENV],
+    train: async (opts) => (await import('./reward-model/train.js')).trainRewardModel(opts),
   }),
 };
 
