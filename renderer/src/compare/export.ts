@@ -1,19 +1,9 @@
 /** Saving what the compare view shows: PNG of a chart canvas, CSV of its series (browser download). */
+import { downloadBlob } from '../lib/download.js';
 
-/** Starts a download of `blob` through a temporary Blob URL (works in Electron and in browser mode). */
-export function downloadBlob(blob: Blob, filename: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = filename;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Revoke on the next task: the click has handed the URL to the download by then.
-  setTimeout(() => URL.revokeObjectURL(url), 0);
-}
+export { downloadBlob };
 
+/** Starts a download of `text` (works in Electron and in browser mode). */
 export function downloadText(text: string, filename: string, type = 'text/csv;charset=utf-8'): void {
   downloadBlob(new Blob([text], { type }), filename);
 }

@@ -108,15 +108,3 @@ export async function episodeWebm(episode: ReplayEpisode, opts: MediaOptions = {
 
 export { mediaFileName } from './media-name.js';
 
-/** Saves the blob under `name` through a temporary object URL and link. */
-export function downloadBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
