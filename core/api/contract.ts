@@ -325,6 +325,8 @@ export interface AlgoDescription {
   presets: Record<string, Record<string, unknown>>;
   /** Suggested run length per preset name (env steps), and without a preset. */
   totalSteps: { default: number; presets: Record<string, number> };
+  /** The envs it trains on (absent or null: every env); language-model and preference runs: ['text']. */
+  envs?: string[] | null;
 }
 
 export interface EnvDescription {

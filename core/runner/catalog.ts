@@ -71,6 +71,7 @@ export function createCatalog(algos: readonly CatalogAlgo[], envs: readonly EnvD
             configSchema: z.toJSONSchema(a.configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema,
             presets: a.presets,
             totalSteps: { default: a.defaultTotalSteps, presets: a.presetTotalSteps ?? {} },
+            envs: a.envs ? [...a.envs] : null,
           }),
         ),
         envs: [...envs],

@@ -28,6 +28,12 @@ export class LaunchState {
   readonly env: EnvDescription | undefined = $derived(this.catalog?.envs.find((e) => e.id === this.envId));
   readonly fields: Field[] = $derived(this.algo ? fieldsOf(this.algo.configSchema) : []);
   readonly presetNames: string[] = $derived(this.algo ? Object.keys(this.algo.presets) : []);
+  /** The envs the chosen algorithm trains on (all of them when it does not say). */
+  readonly envChoices: EnvDescription[] = $derived.by(() => {
+    const envs = this.catalog?.envs ?? [];
+    const allowed = this.algo?.envs;
+    return allowed ? envs.filter((e) => allowed.includes(e.id)) : envs;
+  });
 
   readonly fieldErrors: Record<string, string> = $derived.by(() => {
     const errors: Record<string, string> = {};
@@ -96,8 +102,10 @@ export class LaunchState {
 
   selectAlgo(id: string): void {
     this.algoId = id;
-    if (!this.envId || !this.catalog?.envs.some((e) => e.id === this.envId)) {
-      this.envId = this.catalog?.envs.find((e) => e.id === 'CartPole-v1')?.id ?? this.catalog?.envs[0]?.id ?? '';
+    // The env follows the algorithm: language-model and preference runs train on 'text' only, RL on the rest.
+    const allowed = this.envChoices;
+    if (!this.envId || !allowed.some((e) => e.id === this.envId)) {
+      this.envId = allowed.find((e) => e.id === 'CartPole-v1')?.id ?? allowed[0]?.id ?? '';
     }
     this.selectPreset(this.defaultPreset());
   }
