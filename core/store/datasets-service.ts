@@ -64,13 +64,21 @@ function matches(row: PreferenceRow, q: { search?: string; label?: string; sourc
   return true;
 }
 
+/** core/algos/prefs/common.ts POLICY_MODEL and core/algos/reward-model/model.ts REWARD_HEAD_ARRAY (the store does not import algos). */
+const POLICY_MODEL = 'lm';
+const REWARD_HEAD_ARRAY = 'rewardHead';
+
 /** The model folders of a run's checkpoint (the worker loads the first one in core/lm's format). */
 async function checkpointModelDirs(store: RunStore, runId: string, step: number): Promise<string[]> {
   const ckpts = await listCheckpoints(store.runDir(runId));
   const c = ckpts.find((x) => x.step === step);
   if (!c) throw new ApiFailure('not_found', `run ${runId} has no checkpoint at step ${step} (have: ${ckpts.map((x) => x.step).join(', ') || 'none'})`);
   if (c.models.length === 0) throw new ApiFailure('invalid_request', `run ${runId}'s checkpoint at step ${step} holds no model`);
-  return c.models.map((name) => join(c.dir, name));
+  // Any policy run (sft, pretrain, rlhf-ppo, dpo) stores its policy as the `lm` model; a reward model's `lm` is its
+  // trunk, not a policy, so pairs are never sampled from it.
+  if (c.arrays.includes(REWARD_HEAD_ARRAY)) throw new ApiFailure('invalid_request', `run ${runId} is a reward model (its checkpoint holds '${REWARD_HEAD_ARRAY}'); generate pairs from a policy run (sft, rlhf-ppo, dpo)`);
+  const names = [...c.models].sort((a, b) => Number(b === POLICY_MODEL) - Number(a === POLICY_MODEL));
+  return names.map((name) => join(c.dir, name));
 }
 
 /** Runs one pair job in a worker process; resolves with its pairs. */
