@@ -26,6 +26,8 @@ export interface OracleDatasetOptions {
   /** Bradley–Terry inverse temperature of the oracle labeller. */
   beta: number;
   maxNewTokens?: number;
+  /** The first N labelled rows become ties (neither response preferred). */
+  ties?: number;
 }
 
 export function tempHome(prefix = 'policylab-dpo-'): string {
@@ -54,7 +56,8 @@ export async function oracleDataset(home: string, o: OracleDatasetOptions): Prom
       );
     }
     const labelled = oracleLabel(pending, { task: 'sentiment', beta: o.beta, seed: o.seed });
-    await ds.addRows(id, labelled.rows, labelled.info);
+    const rows = labelled.rows.map((r, i) => (i < (o.ties ?? 0) ? { ...r, label: 'tie' as const, chosen: null, rejected: null } : r));
+    await ds.addRows(id, rows, labelled.info);
     return { id, pairs: labelled.rows.length, bayesAccuracy: labelled.info.bayesAccuracy };
   } finally {
     await runs.close();
@@ -67,6 +70,7 @@ export interface DpoRunInput {
   config: Record<string, unknown>;
   totalSteps: number;
   seed?: number;
+  env?: string;
   resume?: boolean;
   signal?: AbortSignal;
   events?: TrainRunOptions['events'];
@@ -77,7 +81,7 @@ export function runDpo(i: DpoRunInput): Promise<TrainResult> {
     runDir: join(i.home, 'runs', i.runId),
     runId: i.runId,
     algo: 'dpo' as TrainRunOptions['algo'],
-    env: 'text' as TrainRunOptions['env'],
+    env: (i.env ?? 'text') as TrainRunOptions['env'],
     config: i.config,
     seed: i.seed ?? 1,
     totalSteps: i.totalSteps,
