@@ -43,6 +43,13 @@ export const rlhfPpoConfigSchema = z
     miniBatches: z.number().int().min(1).max(256).default(4).describe('Minibatches per PPO epoch: the iteration\'s responses are shuffled and split into this many (TRL num_mini_batches).'),
     ppoEpochs: z.number().int().min(1).max(64).default(4).describe('Passes over each iteration\'s responses (TRL num_ppo_epochs).'),
     lr: z.number().gt(0).max(1).default(1e-4).describe('Learning rate of AdamW on the policy and its value head (after the warm-up; then constant).'),
+    valueHeadLr: z
+      .number()
+      .gt(0)
+      .max(1)
+      .nullable()
+      .default(3e-3)
+      .describe('Learning rate of the value head, which starts from scratch while the trunk is the SFT policy (so it needs a larger rate to track the returns); null: lr. The shared trunk gets the value loss\'s gradient at lr.'),
     warmupSteps: z.number().int().min(0).default(0).describe('PPO iterations of linear learning-rate warm-up from 0 to lr.'),
     weightDecay: z.number().min(0).max(10).default(0).describe('AdamW decoupled weight decay, on matrices only (not biases or LayerNorm).'),
     gradClip: z.number().min(0).default(1).describe('Clip the global gradient norm of policy and value head together to this value (0: no clipping).'),

@@ -109,6 +109,8 @@ export interface UpdateSettings extends PpoLossCoefs {
   ppoEpochs: number;
   miniBatches: number;
   lr: number;
+  /** The value head's learning rate (its optimizer steps at this rate; the trunk at lr). */
+  headLr: number;
   padId: number;
 }
 
@@ -162,7 +164,7 @@ export function ppoUpdate(engine: LmEngine, head: ScalarHead, trunkOpt: AdamW, h
       if (!Number.isFinite(st.loss)) throw new Error(`the PPO loss is not finite (${st.loss}); try a lower lr`);
       const norm = gradNorm(engine, head);
       trunkOpt.step(engine, s.lr, norm);
-      headOpt.step(head, s.lr, norm);
+      headOpt.step(head, s.headLr, norm);
       acc.pgLoss += st.pgLoss;
       acc.vfLoss += st.vfLoss;
       acc.approxKl += st.approxKl;

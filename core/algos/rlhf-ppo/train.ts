@@ -161,7 +161,7 @@ export async function trainRlhfPpo(opts: TrainRunOptions): Promise<TrainResult> 
   const C = policy.config.nEmbd;
   const head = new ScalarHead(C, opts.seed, VALUE_HEAD_STD);
   const trunkOpt = new AdamW(policy, { lr: config.lr, weightDecay: config.weightDecay, gradClip: config.gradClip });
-  const headOpt = new AdamW(head, { lr: config.lr, weightDecay: config.weightDecay, gradClip: config.gradClip });
+  const headOpt = new AdamW(head, { lr: config.valueHeadLr ?? config.lr, weightDecay: config.weightDecay, gradClip: config.gradClip });
   const kl = new KlController(state ? state.klCoef : config.klCoef, config.adaptiveKl, config.targetKl, config.klHorizon);
   if (state) {
     const st = state.step;
@@ -277,6 +277,7 @@ export async function trainRlhfPpo(opts: TrainRunOptions): Promise<TrainResult> 
       }
       const beta = kl.value;
       const lr = lrAt(step, config.lr, config.warmupSteps, opts.totalSteps, config.lr);
+      const headLr = config.valueHeadLr === null ? lr : lrAt(step, config.valueHeadLr, config.warmupSteps, opts.totalSteps, config.valueHeadLr);
       const t0 = performance.now();
       const batchPrompts = Array.from({ length: config.rolloutPrompts }, () => prompts.train[rng.integer(prompts.train.length)]);
       const ro = collectRollout(policy, head, reference, tokenizer, batchPrompts, scorer, sampling, opts.seed * 1_000_003 + (step + 1) * 100_003);
@@ -288,7 +289,7 @@ export async function trainRlhfPpo(opts: TrainRunOptions): Promise<TrainResult> 
       const up = ppoUpdate(
         policy, head, trunkOpt, headOpt, // prettier-ignore
         { promptIds: ro.promptIds, responseIds: ro.responseIds, offsets, lpOld: ro.lpOld, advantages, returns, oldValues: ro.values },
-        { ...config, lr, padId: tokenizer.ids.pad },
+        { ...config, lr, headLr, padId: tokenizer.ids.pad },
         rng,
       );
       const t2 = performance.now();
