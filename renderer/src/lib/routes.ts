@@ -1,11 +1,14 @@
 /**
- * Hash routes (`#/runs`, `#/launch[/<id>]`, `#/run/<id>[/replay]`, `#/compare/<id>,<id>…`, `#/sweeps[/<id>]`): they keep the page URL
+ * Hash routes (`#/runs`, `#/launch[/<id>]`, `#/run/<id>[/replay]`, `#/compare/<id>,<id>…`, `#/sweeps[/<id>]`,
+ * `#/prefs/frontier[/<id>,<id>…]`, `#/prefs/samples[/<id>,…]`): they keep the page URL
  * (and browser mode's `?token=`) untouched, survive reloads, and need nothing from the server. Pure functions, so
  * they are unit-tested in Node; state/router.svelte.ts follows `location.hash` with them.
  */
 export type RunTab = 'overview' | 'replay' | 'samples';
 export type DatasetTab = 'label' | 'browse' | 'transfer';
 const DATASET_TABS: readonly string[] = ['label', 'browse', 'transfer'];
+/** The Preferences view (renderer/src/prefs): the reward–KL frontier of chosen runs, and the sample viewer. */
+export type PrefsTab = 'frontier' | 'samples';
 
 export type Route =
   | { name: 'runs' }
@@ -13,7 +16,8 @@ export type Route =
   | { name: 'run'; id: string; tab?: RunTab }
   | { name: 'compare'; ids: string[] }
   | { name: 'sweeps'; id: string | null }
-  | { name: 'datasets'; id: string | null; tab?: DatasetTab };
+  | { name: 'datasets'; id: string | null; tab?: DatasetTab }
+  | { name: 'prefs'; tab: PrefsTab; ids: string[] };
 
 /** Most runs a compare URL carries (a longer selection is cut, not refused). */
 export const MAX_COMPARE_RUNS = 64;
@@ -36,6 +40,10 @@ export function parseRoute(hash: string): Route {
   if (head === 'launch') return { name: 'launch', from: arg ? decode(arg) : null };
   if (head === 'sweeps') return { name: 'sweeps', id: arg ? decode(arg) : null };
   if (head === 'datasets') return { name: 'datasets', id: arg ? decode(arg) : null, tab: DATASET_TABS.includes(sub ?? '') ? (sub as DatasetTab) : 'label' };
+  if (head === 'prefs') {
+    const ids = (sub ?? '').split(',').map(decode).filter((id): id is string => !!id);
+    return { name: 'prefs', tab: arg === 'samples' ? 'samples' : 'frontier', ids: [...new Set(ids)].slice(0, MAX_COMPARE_RUNS) };
+  }
   if (head === 'compare') {
     const ids = (arg ?? '')
       .split(',')
@@ -56,6 +64,8 @@ export function routeHref(route: Route): string {
       return `#/compare/${route.ids.map(encodeURIComponent).join(',')}`;
     case 'datasets':
       return route.id ? `#/datasets/${encodeURIComponent(route.id)}/${route.tab ?? 'label'}` : '#/datasets';
+    case 'prefs':
+      return `#/prefs/${route.tab}${route.ids.length ? `/${route.ids.map(encodeURIComponent).join(',')}` : ''}`;
     case 'sweeps':
       return route.id ? `#/sweeps/${encodeURIComponent(route.id)}` : '#/sweeps';
     default:

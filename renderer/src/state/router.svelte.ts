@@ -1,7 +1,7 @@
 /** The current route, following `location.hash` (see lib/routes.ts for the URL shapes). */
 import { parseRoute, routeHref, type Route } from '../lib/routes.js';
 
-export type { Route, RunTab } from '../lib/routes.js';
+export type { PrefsTab, Route, RunTab } from '../lib/routes.js';
 
 export class Router {
   route = $state<Route>(parseRoute(location.hash));
