@@ -12,6 +12,7 @@ import { a2cConfigSchema, type A2cConfig } from './a2c/config.js';
 import { A2C_PRESET_STEPS, A2C_PRESETS } from './a2c/presets.js';
 import { apgConfigSchema, type ApgConfig } from './apg/config.js';
 import { ddppoConfigSchema, type DdppoConfig } from './ddppo/config.js';
+import { DPO_PRESET_STEPS, DPO_PRESETS, dpoConfigSchema, type DpoConfig } from './dpo/config.js';
 import { DDPPO_PRESET_STEPS, DDPPO_PRESETS } from './ddppo/presets.js';
 import { APG_PRESET_STEPS, APG_PRESETS } from './apg/presets.js';
 import { trainApg } from './apg/train.js';
@@ -29,7 +30,7 @@ import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft', 'reward-model'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft', 'reward-model', 'dpo'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
 /** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
 export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
@@ -45,6 +46,7 @@ export interface AlgoConfigs {
   pretrain: PretrainConfig;
   sft: SftConfig;
   'reward-model': RewardModelConfig;
+  dpo: DpoConfig;
 }
 export type AlgoConfig = AlgoConfigs[AlgoId];
 
@@ -114,6 +116,7 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
   pretrain: OwnLoopAlgoSpec<PretrainConfig>;
   sft: OwnLoopAlgoSpec<SftConfig>;
   'reward-model': OwnLoopAlgoSpec<RewardModelConfig>;
+  dpo: OwnLoopAlgoSpec<DpoConfig>;
 } = {
   reinforce: spec<ReinforceConfig, LoopAlgoSpec<ReinforceConfig>>({
     id: 'reinforce',
@@ -226,6 +229,19 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
     defaultTotalSteps: REWARD_MODEL_DEFAULT_STEPS,
     envs: [LM_ENV],
     train: async (opts) => (await import('./reward-model/train.js')).trainRewardModel(opts),
+  }),
+  // DPO (core/algos/dpo): the SFT policy trained on preference pairs directly, the SFT model as frozen reference.
+  dpo: spec<DpoConfig, OwnLoopAlgoSpec<DpoConfig>>({
+    id: 'dpo',
+    title: 'DPO',
+    description:
+      'Direct Preference Optimization (Rafailov et al., 2023; as TRL\'s DPOTrainer): the SFT policy trained on a preference dataset (or a TRL JSONL file) with −log σ(β·[log π/π_SFT(y_w) − log π/π_SFT(y_l)]), no reward model and no sampling during training; reference log-probs computed once and cached with the run; conservative-DPO label smoothing and the IPO loss as options; ties dropped. TRL\'s rewards/* and logps/* metrics, plus eval/oracleScore and eval/kl (KL to SFT) on held-out task prompts from step 0.',
+    configSchema: dpoConfigSchema,
+    presets: DPO_PRESETS,
+    presetTotalSteps: DPO_PRESET_STEPS,
+    defaultTotalSteps: 200,
+    envs: [LM_ENV],
+    train: async (opts) => (await import('./dpo/train.js')).trainDpo(opts),
   }),
 };
 
