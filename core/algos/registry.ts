@@ -21,6 +21,7 @@ import type { TrainResult, TrainRunOptions } from './loop.js';
 import { ppoConfigSchema, type PpoConfig } from './ppo/config.js';
 import { ppo } from './ppo/ppo.js';
 import { PPO_PRESET_STEPS, PPO_PRESETS } from './ppo/presets.js';
+import { RLHF_PPO_PRESET_STEPS, RLHF_PPO_PRESETS, rlhfPpoConfigSchema, type RlhfPpoConfig } from './rlhf-ppo/config.js';
 import { reinforceConfigSchema, type ReinforceConfig } from './reinforce/config.js';
 import { REINFORCE_PRESET_STEPS, REINFORCE_PRESETS } from './reinforce/presets.js';
 import { reinforce } from './reinforce/reinforce.js';
@@ -30,7 +31,7 @@ import { TRPO_PRESET_STEPS, TRPO_PRESETS } from './trpo/presets.js';
 import { trpo } from './trpo/trpo.js';
 import type { AlgorithmImpl } from './types.js';
 
-export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft', 'reward-model', 'dpo'] as const;
+export const ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo', 'ddppo', 'apg', 'pretrain', 'sft', 'reward-model', 'dpo', 'rlhf-ppo'] as const;
 export type AlgoId = (typeof ALGO_IDS)[number];
 /** The algorithms that train over the shared loop (core/algos/loop.ts: collect → targets → update). */
 export const LOOP_ALGO_IDS = ['reinforce', 'a2c', 'ppo', 'trpo'] as const satisfies readonly AlgoId[];
@@ -47,6 +48,7 @@ export interface AlgoConfigs {
   sft: SftConfig;
   'reward-model': RewardModelConfig;
   dpo: DpoConfig;
+  'rlhf-ppo': RlhfPpoConfig;
 }
 export type AlgoConfig = AlgoConfigs[AlgoId];
 
@@ -117,6 +119,7 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
   sft: OwnLoopAlgoSpec<SftConfig>;
   'reward-model': OwnLoopAlgoSpec<RewardModelConfig>;
   dpo: OwnLoopAlgoSpec<DpoConfig>;
+  'rlhf-ppo': OwnLoopAlgoSpec<RlhfPpoConfig>;
 } = {
   reinforce: spec<ReinforceConfig, LoopAlgoSpec<ReinforceConfig>>({
     id: 'reinforce',
@@ -242,6 +245,19 @@ export const ALGOS: { [K in LoopAlgoId]: LoopAlgoSpec<AlgoConfigs[K]> } & {
     defaultTotalSteps: 200,
     envs: [LM_ENV],
     train: async (opts) => (await import('./dpo/train.js')).trainDpo(opts),
+  }),
+  // RLHF (core/algos/rlhf-ppo): PPO on the SFT policy against a reward-model run, KL-penalised to the frozen SFT policy.
+  'rlhf-ppo': spec<RlhfPpoConfig, OwnLoopAlgoSpec<RlhfPpoConfig>>({
+    id: 'rlhf-ppo',
+    title: 'RLHF (PPO)',
+    description:
+      'RLHF with PPO (Ziegler et al. 2019; as TRL\'s PPOTrainer): responses sampled from the policy on the task\'s prompts, rewarded by a reward-model run\'s r_φ(x, y) at the last token minus a per-token KL penalty β·(log π − log π_SFT) to the frozen SFT policy (fixed or adaptive β), a value head on the shared trunk, GAE over tokens, whitened advantages, clipped policy and value losses over several epochs per batch; eval/oracleScore and eval/kl on held-out prompts. rewardModel "oracle" uses the task\'s true reward instead (a synthetic ablation). A step is one PPO iteration.',
+    configSchema: rlhfPpoConfigSchema,
+    presets: RLHF_PPO_PRESETS,
+    presetTotalSteps: RLHF_PPO_PRESET_STEPS,
+    defaultTotalSteps: 200,
+    envs: [LM_ENV],
+    train: async (opts) => (await import('./rlhf-ppo/train.js')).trainRlhfPpo(opts),
   }),
 };
 
