@@ -190,6 +190,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
   let coll: Collective;
   let local: LocalRanks | null = null;
   let redis: import('../../collective/redis.js').RedisCollective | null = null;
+  let launched: import('./launch.js').LaunchedWorkers | null = null;
   if (config.transport === 'local') {
     const shared = createLocalShared(N, paramCount(opts.env, config));
     local = new LocalRanks(shared, N, (rank) => ({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps, faults: faults[rank] ?? {}, resumeRank: resumeRanks[rank] }));
@@ -199,11 +200,24 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
     const { RedisCollective } = await import('../../collective/redis.js');
     redis = await RedisCollective.connect({ url: config.redisUrl, runKey: opts.runId, rank: 0, worldSize: N });
     await redis.publishSpec({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps });
-    log(`DD-PPO rank 0 on Redis: start ranks 1 … ${N - 1} with  policylab ddppo-worker --redis-url <url> --run-key ${opts.runId} --rank R`);
     coll = redis;
+    const { launchWorkers } = await import('./launch.js');
+    launched = await launchWorkers(config.launchWorkers, {
+      runId: opts.runId,
+      workers: N,
+      redisUrl: config.redisUrl,
+      workerRedisUrl: config.workerRedisUrl,
+      image: config.k8sImage,
+      namespace: config.k8sNamespace,
+      log,
+    }).catch(async (e: unknown) => {
+      await redis!.close();
+      throw e;
+    });
   }
 
   let status: 'finished' | 'stopped' = 'finished';
+  let failed = false;
   try {
     progress(true);
     const result = await runDdppoWorker(coll, {
@@ -292,6 +306,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
     progress(true);
     log(`${status} at step ${c.globalStep} (${c.episodes} episodes of rank 0, ${N} workers)`);
   } catch (e) {
+    failed = true;
     if (local) {
       // A rank's failure is the run's error (rank 0 saw it as an aborted collective, or waited for its state).
       const failure = e instanceof CollectiveAborted ? await local.failureAfterAbort() : local.failure;
@@ -304,6 +319,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
     await writer.close();
     if (local) await local.terminate();
     if (redis) await redis.close();
+    if (launched) await launched.stop(failed ? 'failed' : 'finished');
   }
   const wall = (performance.now() - startedAt) / 1000;
   return {

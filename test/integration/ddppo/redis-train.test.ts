@@ -88,6 +88,25 @@ describe.skipIf(skip)('policylab train --algo ddppo --transport redis with a ddp
     expect(run.step).toBeGreaterThanOrEqual(1280);
   });
 
+  it('--launch-workers local: rank 0 starts ranks 1 and 2 itself, their output is in its log, and none is left after the run', { timeout: 240_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'policylab-ddppo-launch-'));
+    homes.push(home);
+    const flags = FLAGS.map((f, i) => (FLAGS[i - 1] === '--workers' ? '3' : f));
+    const train = start(['train', ...flags, '--transport', 'redis', '--redis-url', url, '--launch-workers', 'local', '--total-steps', '1536'], home);
+    const id = await runIdOf(train);
+    const code = await train.done;
+    expect(code, train.err()).toBe(0);
+    const out = train.out();
+    const pids = /started ranks 1 … 2 on this machine \(pids (\d+), (\d+)\)/.exec(out);
+    expect(pids, out).not.toBeNull();
+    expect(out).toContain(`[worker 1] rank 1 of 3 joined run ${id}`);
+    expect(out).toContain(`[worker 2] rank 2 of 3 joined run ${id}`);
+    for (const pid of [Number(pids![1]), Number(pids![2])]) expect(() => process.kill(pid, 0), `worker pid ${pid} still alive`).toThrow();
+    const run = await readRun(home, id);
+    expect(run.status).toBe('finished');
+    expect(run.step).toBeGreaterThanOrEqual(1536);
+  });
+
   it('Redis restarted mid-run: the run fails naming the URL, the worker too; --resume with a new worker finishes it', { timeout: 300_000 }, async () => {
     const home = mkdtempSync(join(tmpdir(), 'policylab-ddppo-train-'));
     homes.push(home);
