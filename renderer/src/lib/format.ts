@@ -1,10 +1,24 @@
 /** Display formatting shared by the views. */
 
+/**
+ * Intl formatters made once per option set: `toLocaleString(undefined, options)` builds a new formatter on every
+ * call (about a millisecond each on a busy machine; the runs table formats hundreds of cells per redraw).
+ */
+const numberFormats = new Map<number, Intl.NumberFormat>();
+function numberFormat(maximumFractionDigits: number): Intl.NumberFormat {
+  let f = numberFormats.get(maximumFractionDigits);
+  if (!f) numberFormats.set(maximumFractionDigits, (f = new Intl.NumberFormat(undefined, { maximumFractionDigits })));
+  return f;
+}
+const TIME_OF_DAY = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const DAY_AND_TIME = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const YEAR_DAY_AND_TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+
 export function formatNumber(value: number | null | undefined, digits = 3): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
   if (abs !== 0 && (abs >= 1e6 || abs < 1e-3)) return value.toExponential(2);
-  return Number(value.toPrecision(digits + 2)).toLocaleString(undefined, { maximumFractionDigits: digits });
+  return numberFormat(digits).format(Number(value.toPrecision(digits + 2)));
 }
 
 export function formatSteps(value: number | null | undefined): string {
@@ -31,10 +45,10 @@ export function formatDuration(seconds: number | null | undefined): string {
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '—';
   const today = new Date();
   const sameDay = d.toDateString() === today.toDateString();
-  if (sameDay) return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  if (sameDay) return TIME_OF_DAY.format(d);
   // Another day: the date too (and the year when it is not this one), so "10:31" never means last week.
-  const year = d.getFullYear() === today.getFullYear() ? {} : { year: 'numeric' as const };
-  return d.toLocaleString(undefined, { ...year, month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return (d.getFullYear() === today.getFullYear() ? DAY_AND_TIME : YEAR_DAY_AND_TIME).format(d);
 }
