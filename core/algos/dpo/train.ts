@@ -12,7 +12,7 @@
  * continues with the numbers an uninterrupted run gives.
  */
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { METRIC } from '../../common/metrics.js';
 import { Rng } from '../../common/rng.js';
 import type { LmEngine } from '../../lm/engine.js';
@@ -140,7 +140,7 @@ export async function trainDpo(opts: TrainRunOptions): Promise<TrainResult> {
     if (s.algo !== opts.algo || s.seed !== opts.seed) throw new Error(`checkpoint at step ${ckpt.step} belongs to ${s.algo} with seed ${s.seed}, not ${opts.algo} with seed ${opts.seed}`);
     const a = ckpt.models[POLICY_MODEL];
     if (!a) throw new Error(`checkpoint at step ${ckpt.step} in ${opts.runDir} holds no ${POLICY_MODEL} model`);
-    ({ engine: policy, tokenizer } = lmFromArtifacts(a, `${ckpt.dir}/${POLICY_MODEL}`));
+    ({ engine: policy, tokenizer } = lmFromArtifacts(a, join(ckpt.dir, POLICY_MODEL)));
     const arr = (name: string, n: number): Float64Array => {
       const x = ckpt.arrays[name];
       if (!(x instanceof Float64Array) || x.length !== n) throw new Error(`checkpoint at step ${ckpt.step} has no reference log-probs '${name}' of ${n} pairs`);

@@ -116,6 +116,23 @@ describe('dpo runs', () => {
     expect(pb).toEqual(pa);
   }, 180_000);
 
+  it('a dataset that grew since the run started (iterated collection) resumes on the run\'s own pairs', async () => {
+    const config = small({ evalInterval: 0, checkpointInterval: 0 });
+    await runDpo({ home, runId: 'dpo-grow', config, totalSteps: 2 });
+    const runs = await RunStore.open(home);
+    const ds = new DatasetStore(runs);
+    const d = await ds.read(dataset);
+    const labelled = d.rows.filter((row) => row.label === 'a' || row.label === 'b');
+    await ds.addRows(dataset, labelled.slice(0, 3).map((row, i) => ({ ...row, id: `grown-${i}` })));
+    await runs.close();
+    const calls = referenceStats.calls;
+    const r = await runDpo({ home, runId: 'dpo-grow', config, totalSteps: 3, resume: true });
+    expect(r).toMatchObject({ status: 'finished', step: 3 });
+    expect(referenceStats.calls).toBe(calls);
+    const ckpt = await loadCheckpoint<{ trainIds: string[] }>(join(home, 'runs', 'dpo-grow'), 'latest');
+    expect(ckpt.state.trainIds.some((id) => id.startsWith('grown-'))).toBe(false);
+  }, 120_000);
+
   it('IPO: the loss (Δ − 1/(2β))² starts at 1/(4β²) and falls as the implicit-reward margin grows', async () => {
     const r = await runDpo({ home, runId: 'dpo-ipo', config: small({ loss: 'ipo', beta: 0.1, lr: 3e-4, evalInterval: 0, checkpointInterval: 0 }), totalSteps: 8 });
     expect(r.status).toBe('finished');
