@@ -15,11 +15,18 @@ const FIXTURE = join(process.cwd(), 'test/fixtures/lm/sentiment-sft');
 const ITERATIONS = 30;
 const SEED = 1;
 
+const BASE = { init: FIXTURE, rewardModel: 'oracle', rolloutPrompts: 32, miniBatches: 4, ppoEpochs: 4, maxNewTokens: 32, evalInterval: 10, evalPrompts: 50, checkpointInterval: 0 };
+
 export async function bench(): Promise<void> {
+  await one('fixed β = 0.05', BASE);
+  // Ziegler et al.'s controller with a horizon short enough to act within 30 iterations of 32 responses.
+  await one('adaptive β from 0.05, target KL 6 nats, horizon 100 responses', { ...BASE, adaptiveKl: true, targetKl: 6, klHorizon: 100 });
+}
+
+async function one(label: string, config: Record<string, unknown>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'policylab-bench-rlhf-'));
   const rows: [number, Record<string, number>][] = [];
-  const config = { init: FIXTURE, rewardModel: 'oracle', rolloutPrompts: 32, miniBatches: 4, ppoEpochs: 4, maxNewTokens: 32, evalInterval: 10, evalPrompts: 50, checkpointInterval: 0 };
-  console.log(`rlhf-ppo from the sentiment SFT fixture, reward = oracle (synthetic), ${ITERATIONS} iterations × ${config.rolloutPrompts} responses, seed ${SEED}; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`rlhf-ppo from the sentiment SFT fixture, reward = oracle (synthetic), ${label}: ${ITERATIONS} iterations × ${config.rolloutPrompts as number} responses, seed ${SEED}; ${cpus().length} cores, load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   const t0 = performance.now();
   try {
     await trainRlhfPpo({
@@ -47,5 +54,6 @@ export async function bench(): Promise<void> {
   const last = evals[evals.length - 1]!;
   console.log(`  oracle score ${first['eval/oracleScore']!.toFixed(2)} (SFT) → ${last['eval/oracleScore']!.toFixed(2)} (${(last['eval/oracleScore']! - first['eval/oracleScore']!).toFixed(2)}), KL reached ${last['eval/kl']!.toFixed(2)} nats (rollout objective/kl, last iteration: ${train[train.length - 1]!['objective/kl']!.toFixed(2)})`);
   console.log(`  rollout ${mean('time/rolloutTokensPerSecond').toFixed(0)} response tokens/s, update ${mean('time/updateTokensPerSecond').toFixed(0)} positions/s (fwd + bwd), overall ${train[train.length - 1]!['time/tokensPerSecond']!.toFixed(0)} response tokens/s incl. evaluation`);
+  console.log(`  β ${train[0]!['objective/klCoef']!.toFixed(4)} → ${train[train.length - 1]!['objective/klCoef']!.toFixed(4)}`);
   console.log(`  wall ${wall.toFixed(1)} s (${(wall / ITERATIONS).toFixed(2)} s per iteration incl. ${evals.length} evaluations)`);
 }
