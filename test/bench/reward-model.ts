@@ -37,7 +37,7 @@ interface SeedResult {
   trainSeconds: number;
 }
 
-async function runSeed(dataSeed: number, runSeed: number, steps: number): Promise<SeedResult> {
+async function benchSeed(dataSeed: number, runSeed: number, steps: number): Promise<SeedResult> {
   const home = mkdtempSync(join(tmpdir(), 'policylab-rmbench-'));
   try {
     const t0 = performance.now();
@@ -103,7 +103,7 @@ export async function bench(): Promise<void> {
   console.log(`reward model on oracle-labelled sentiment pairs (β = 2), ${steps} steps × 16 pairs; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const results: SeedResult[] = [];
   for (const [dataSeed, runSeed] of seeds) {
-    const r = await runSeed(dataSeed!, runSeed!, steps);
+    const r = await benchSeed(dataSeed!, runSeed!, steps);
     results.push(r);
     console.log(
       `  data seed ${r.seed}, run seed ${runSeed}: ${r.pairs} pairs, ${r.held} held out\n` +
