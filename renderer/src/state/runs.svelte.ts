@@ -35,8 +35,23 @@ export function needsRestart(err: unknown): boolean {
   return err instanceof ApiCallError && err.code === 'conflict' && /no intact checkpoint/.test(err.message);
 }
 
+/** The text the search box matches, per run record (records are immutable: replaced whole, never mutated). */
+const searchTexts = new WeakMap<RunInfo, string>();
+function searchText(r: RunInfo): string {
+  let t = searchTexts.get(r);
+  if (t === undefined) searchTexts.set(r, (t = `${r.name} ${r.id} ${r.notes} ${r.tags.join(' ')}`.toLowerCase()));
+  return t;
+}
+
+/** How often live runs' progress events reach the table (they are coalesced in between). */
+const PROGRESS_MS = 100;
+
 export class RunsState {
-  runs = $state<RunInfo[]>([]);
+  /**
+   * Every run, as plain records replaced whole on any change ($state.raw): a deep proxy over 1,000 records made every
+   * filter and sort read tens of thousands of proxied fields.
+   */
+  runs = $state.raw<RunInfo[]>([]);
   loading = $state(true);
   error = $state<string | null>(null);
   /** runs:table rows by run id (replaced as a whole when any arrives). */
@@ -53,7 +68,7 @@ export class RunsState {
     const text = f.text.trim().toLowerCase();
     const rows = this.runs.filter(
       (r) =>
-        (!text || `${r.name} ${r.id} ${r.notes} ${r.tags.join(' ')}`.toLowerCase().includes(text)) &&
+        (!text || searchText(r).includes(text)) &&
         (!f.status || r.status === f.status) &&
         (!f.algo || r.algo === f.algo) &&
         (!f.env || r.env === f.env) &&
@@ -73,7 +88,11 @@ export class RunsState {
     tags: uniqueSorted(this.runs.flatMap((r) => r.tags)),
   });
 
-  readonly selectedRuns = $derived(this.runs.filter((r) => this.selected.has(r.id)));
+  readonly selectedRuns = $derived.by(() => {
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local copy (one dependency on the set, not one per run)
+    const ids = new Set(this.selected);
+    return ids.size === 0 ? [] : this.runs.filter((r) => ids.has(r.id));
+  });
 
   async load(): Promise<void> {
     try {
@@ -92,9 +111,10 @@ export class RunsState {
     try {
       // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a local, assigned whole once filled
       const next = new Map(this.rows);
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const row of await api().call('runs:table', { ids: ids.slice(i, i + 500) })) next.set(row.id, row);
-      }
+      // The batches in flight together: the server reads the next while the page parses the last.
+      const batches: Promise<RunTableRow[]>[] = [];
+      for (let i = 0; i < ids.length; i += 500) batches.push(api().call('runs:table', { ids: ids.slice(i, i + 500) }));
+      for (const rows of await Promise.all(batches)) for (const row of rows) next.set(row.id, row);
       this.rows = next;
       this.rowsError = null;
     } catch (err) {
@@ -131,25 +151,43 @@ export class RunsState {
         if (run.status !== 'running' && run.status !== 'queued') void this.loadRows([run.id]);
       }),
       a.on('run:progress', (p) => {
-        const run = this.runs.find((r) => r.id === p.id);
-        if (run) {
-          run.step = p.step;
-          run.totalSteps = p.totalSteps;
-          run.summary.sps = p.sps;
-        }
+        this.#progress.set(p.id, p);
+        this.#progressTimer ??= setTimeout(() => this.#applyProgress(), PROGRESS_MS);
       }),
       a.on('run:deleted', ({ id }) => this.remove(id)),
       a.onConnection((connected) => {
         if (connected) void this.load();
       }),
     ];
-    return () => offs.forEach((off) => off());
+    return () => {
+      offs.forEach((off) => off());
+      if (this.#progressTimer !== null) clearTimeout(this.#progressTimer);
+      this.#progressTimer = null;
+      this.#progress.clear();
+    };
+  }
+
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- not reactive: a buffer drained into `runs` by a timer
+  readonly #progress = new Map<string, { step: number; totalSteps: number; sps: number }>();
+  #progressTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /** The progress events since the last call, applied as one replacement of the runs they name. */
+  #applyProgress(): void {
+    this.#progressTimer = null;
+    const pending = this.#progress;
+    if (pending.size === 0) return;
+    this.runs = this.runs.map((r) => {
+      const p = pending.get(r.id);
+      return p ? { ...r, step: p.step, totalSteps: p.totalSteps, summary: { ...r.summary, sps: p.sps } } : r;
+    });
+    pending.clear();
   }
 
   upsert(run: RunInfo): void {
+    this.#progress.delete(run.id); // the record is newer than any progress event waiting
     const i = this.runs.findIndex((r) => r.id === run.id);
-    if (i >= 0) this.runs[i] = run;
-    else this.runs.push(run);
+    if (i >= 0) this.runs = [...this.runs.slice(0, i), run, ...this.runs.slice(i + 1)];
+    else this.runs = [...this.runs, run];
   }
 
   remove(id: string): void {

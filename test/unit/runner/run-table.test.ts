@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunTableRow } from '../../../core/api/contract.js';
-import { normalisedAuc, sparkline } from '../../../core/runner/run-table.js';
+import { compactSpark, normalisedAuc, sparkline } from '../../../core/runner/run-table.js';
 import { MetricWriter, RunStore } from '../../../core/store/index.js';
 import { call, openFake, tempHome } from './helpers.js';
 
@@ -21,6 +21,16 @@ describe('sparkline', () => {
     expect(s.steps[47]).toBe(94.5);
     expect(() => sparkline([1], [1], 1)).toThrow(/maxPoints/);
     expect(() => sparkline([1, 2], [1], 8)).toThrow(/as many steps/);
+  });
+});
+
+describe('compactSpark', () => {
+  it('keeps 5 significant figures of steps and values, and the point count', () => {
+    expect(compactSpark({ steps: [94.5, 1234567.891], values: [487.123456789, -0.000123456789] })).toEqual({
+      steps: [94.5, 1234600],
+      values: [487.12, -0.00012346],
+    });
+    expect(compactSpark({ steps: [], values: [] })).toEqual({ steps: [], values: [] });
   });
 });
 
