@@ -8,7 +8,7 @@ import { createCatalog, type AlgoCatalog, type CatalogAlgo } from './catalog.js'
 /** Not an environment: the language-model runs (pretrain, SFT) read the text their config names. */
 const LM_TEXT_ENV: EnvDescription = {
   id: LM_ENV,
-  description: 'No environment: language-model runs (LM pretrain, LM SFT) train on the text file their config names (corpus / data).',
+  description: 'No environment: language-model and preference runs (LM pretrain, LM SFT, reward model, RLHF, DPO) train on the text, prompt–response pairs or preference dataset their config names (corpus, data, dataset; RLHF samples its task\'s prompts).',
   obsDim: 0,
   action: { kind: 'discrete', n: 0 },
   maxEpisodeSteps: 0,

@@ -45,6 +45,12 @@ describe.skipIf(!chromiumPath)(`preferences in Chromium${chromiumPath ? '' : ' (
     dataset = await apiCall<DatasetInfo>(app, 'datasets:create', { name: 'Sentiment pairs', task: 'sentiment' });
     await apiCall(app, 'datasets:generate', { id: dataset.id, task: 'sentiment', model: { kind: 'run', runId: sftId, step: 100 }, count: 24, maxNewTokens: 16, seed: 3 });
     await apiCall(app, 'datasets:oracle', { id: dataset.id, task: 'sentiment', beta: 1, seed: 3 });
+    // A small reward model on it, trained while the forms are filled in (the sample viewer scores with it).
+    const [rm] = await apiCall<RunInfo[]>(app, 'runs:start', {
+      algo: 'reward-model', env: 'text', seeds: [1], totalSteps: 4, name: 'rm e2e',
+      config: { dataset: dataset.id, init: sftId, batchSize: 4, warmupSteps: 1, evalInterval: 2, checkpointInterval: 2, holdout: 0.2 },
+    });
+    runIds.rm = rm!.id;
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     page.on('console', (m) => {
@@ -93,7 +99,7 @@ describe.skipIf(!chromiumPath)(`preferences in Chromium${chromiumPath ? '' : ' (
     runIds.rlhf = await launchFrom(async () => {
       await page.locator('select[name="algo"]').selectOption('rlhf-ppo');
       await expect.poll(() => page.locator('select[name="env"]').inputValue()).toBe('text');
-      await expect.poll(() => page.locator('#field-rewardModel option').allTextContents(), LONG).toContain("oracle (the task's true reward)");
+      await expect.poll(() => page.locator('#field-rewardModel option').allTextContents(), LONG).toEqual(['— pick one —', "oracle (the task's true reward)", expect.stringMatching(/^rm e2e \(reward-model, step \d, \w+\)$/), 'run id…']);
       await page.locator('#field-rewardModel').selectOption('oracle');
       await page.locator('#field-init').selectOption(sftId);
       await fill({ rolloutPrompts: '4', miniBatches: '2', ppoEpochs: '2', maxNewTokens: '8', evalPrompts: '6', evalInterval: '2', checkpointInterval: '2' });
@@ -133,6 +139,9 @@ describe.skipIf(!chromiumPath)(`preferences in Chromium${chromiumPath ? '' : ' (
     await expect.poll(() => page.locator('[data-testid="compare-policy"]').count()).toBe(2);
     expect(await page.locator('select[name="policy-0-run"]').inputValue()).toBe(runIds.rlhf);
     expect(await page.locator('select[name="policy-1-run"]').inputValue()).toBe(runIds.dpo);
+    await expect.poll(async () => (await apiCall<RunInfo>(app, 'runs:get', { id: runIds.rm })).status, LONG).toBe('finished');
+    await page.locator('select[name="reward-model-run"]').selectOption(runIds.rm!);
+    await expect.poll(() => page.locator('select[name="reward-model-step"] option').allTextContents(), LONG).toEqual(['latest (step 4)', 'step 4', 'step 2']);
     await page.locator('input[name="prompts"]').fill('8');
     await page.locator('input[name="max-new-tokens"]').fill('16');
     await page.getByTestId('compare-start').click();
@@ -145,7 +154,9 @@ describe.skipIf(!chromiumPath)(`preferences in Chromium${chromiumPath ? '' : ' (
     expect(text[2]).toMatch(/^rlhf e2e \(rlhf-ppo, step 4\)dpo e2e \(dpo, step 6\)/);
     // 8 prompts × (SFT + 2 policies) answers, each with its oracle score; the first 8 shown.
     await expect.poll(() => page.locator('[data-testid="answers"] .answer').count()).toBe(24);
-    expect(await page.locator('[data-testid="answers"] .answer .score').first().textContent()).toMatch(/^oracle -?\d/);
+    expect(await page.locator('[data-testid="answers"] .answer .score').first().textContent()).toMatch(/^oracle -?\d+(\.\d+)? · r_φ -?\d/);
+    expect(await page.locator('[data-testid="compare-means"] thead').textContent()).toMatch(/Mean reward-model score/);
+    await expect.poll(() => page.getByText(/^Reward model: rm e2e step 4\.$/).count()).toBe(1);
     await screenshot(page, 'prefs-05-samples');
   });
 

@@ -47,6 +47,14 @@ export function pickerOf(field: Field): Picker | null {
   return null;
 }
 
+/**
+ * Whether the field must be chosen: required by the schema, or (the preference runs' style: default '' and checked
+ * when training starts) its help says "Required.". Its empty choice then reads "— pick one —", not "none".
+ */
+export function mustPick(field: Field): boolean {
+  return (field.required && !field.nullable) || /\bRequired\./.test(field.description);
+}
+
 export interface PickOption {
   /** The raw form value (what the config field gets). */
   value: string;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CheckpointInfo, DatasetInfo, RunInfo } from '../../../core/api/contract.js';
 import { fromRegistry } from '../../../core/runner/catalog-registry.js';
 import { fieldsOf, type Field } from '../../../renderer/src/lib/schema-form.js';
-import { datasetOptionLabel, latestStepValue, pickerOf, policyRuns, runOptions, stepOptions } from '../../../renderer/src/prefs/pickers.js';
+import { datasetOptionLabel, latestStepValue, mustPick, pickerOf, policyRuns, runOptions, stepOptions } from '../../../renderer/src/prefs/pickers.js';
 
 const catalog = fromRegistry().describe();
 function fields(algo: string): Field[] {
@@ -35,6 +35,9 @@ describe('launch pickers', () => {
   it('reward-model: dataset, init and its step are pickers; other fields are not', () => {
     expect(pickers('reward-model')).toEqual({ dataset: { kind: 'dataset' }, init: { kind: 'policy' }, initStep: { kind: 'step', of: 'init' } });
     expect(pickers('sft')).toEqual({ init: { kind: 'policy' } });
+    // Required ones read "— pick one —" when empty; SFT's optional init reads "none (a fresh model)".
+    const byKey = (algo: string, key: string) => fields(algo).find((f) => f.key === key)!;
+    expect([mustPick(byKey('reward-model', 'dataset')), mustPick(byKey('reward-model', 'init')), mustPick(byKey('reward-model', 'initStep')), mustPick(byKey('sft', 'init'))]).toEqual([true, true, false, false]);
     expect(pickers('pretrain')).toEqual({});
     expect(pickers('ppo')).toEqual({});
   });
