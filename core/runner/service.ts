@@ -361,6 +361,13 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     }
     return out;
   };
+  // One scan at a time, shared by the callers that arrive meanwhile: every page load asks system:info, and with
+  // 1,000 runs the first scan takes seconds, so each new tab started another one beside it (competing with runs:table).
+  let damagedScan: Promise<DamagedRunInfo[]> | null = null;
+  const damagedRunsOnce = (): Promise<DamagedRunInfo[]> =>
+    (damagedScan ??= damagedRuns().finally(() => {
+      damagedScan = null;
+    }));
 
   const systemInfo = async (): Promise<SystemInfo> => {
     const { backend, error } = await probe();
@@ -372,7 +379,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       backendError: error,
       maxConcurrent: manager.maxConcurrent,
       notices: store.notices.map((n) => ({ ...n })),
-      damagedRuns: await damagedRuns(),
+      damagedRuns: await damagedRunsOnce(),
       platform: `${process.platform}-${process.arch}`,
       versions: {
         node: process.versions.node,
