@@ -5,14 +5,14 @@
  * store before a worker starts (it exists, its checkpoint holds what its role needs, it was trained on the task), so
  * a bad request fails at once with an error naming the field, not minutes later in the worker.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nanoid } from 'nanoid';
 import { ApiFailure, type Handlers } from '../api/contract.js';
 import type { PrefsChannel, PrefsCompareRequest, PrefsCompareResult, PrefsJobInfo } from '../api/prefs.js';
 import { POLICY_MODEL, taskPromptSplit } from '../algos/prefs/common.js';
 import { REWARD_HEAD_ARRAY } from '../algos/reward-model/model.js';
+import { coreModuleUrl } from '../collective/thread.js';
 import { forkWorker, type SpawnWorker, type WorkerProcess } from '../runner/spawn.js';
 import { listCheckpoints } from '../store/checkpoints.js';
 import type { RunStore } from '../store/db.js';
@@ -22,10 +22,9 @@ import type { CompareJob, CompareModelSpec } from './compare.js';
 /** Jobs kept in memory (finished ones beyond this are dropped, oldest first). */
 const KEEP_JOBS = 20;
 
+/** worker.ts under tsx, worker.js in the built tree (also from the CLI bundle, whose per-file tree is ../core/). */
 export function defaultPrefsWorkerPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const js = join(here, 'worker.js');
-  return existsSync(js) ? js : join(here, 'worker.ts');
+  return fileURLToPath(coreModuleUrl(import.meta.url, 'prefs-eval/worker'));
 }
 
 export interface PrefsServiceOptions {
