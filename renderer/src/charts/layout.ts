@@ -143,7 +143,9 @@ export function loadChartLayout(
   storage: KeyValueStorage | undefined = browserStorage(),
 ): ChartLayout {
   try {
-    const text = storage?.getItem(chartLayoutKey(home, view));
+    // A layout changed before the app knew its data folder (system:info can take long on a busy machine) is kept
+    // under no folder; a folder with no layout of its own takes that one.
+    const text = storage?.getItem(chartLayoutKey(home, view)) ?? (home ? storage?.getItem(chartLayoutKey(null, view)) : null);
     return text ? parseChartLayout(JSON.parse(text)) : defaultChartLayout();
   } catch {
     return defaultChartLayout(); // not JSON, or storage disabled

@@ -8,6 +8,7 @@ import {
   PointElement,
   Tooltip,
   type ChartConfiguration,
+  type Plugin,
 } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { Point } from './downsample.js';
@@ -24,12 +25,23 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
-export function createLineChart(canvas: HTMLCanvasElement, label: string, points: Point[]): Chart<'line', Point[]> {
+export interface LineChartHooks {
+  /** Extra per-chart plugins (the chart grid's synchronised crosshair). */
+  plugins?: Plugin<'line'>[];
+  /** After a user zoom or pan settles (not after resetZoom). */
+  onZoomed?: (chart: Chart) => void;
+}
+
+export function createLineChart(canvas: HTMLCanvasElement, label: string, points: Point[], hooks: LineChartHooks = {}): Chart<'line', Point[]> {
   const text = cssVar('--muted', '#666');
   const grid = cssVar('--chart-grid', 'rgba(0,0,0,0.1)');
   const line = cssVar('--accent', '#2f6fde');
   const band = cssVar('--chart-band', 'rgba(47, 111, 222, 0.18)');
   const { hi, lo } = bandOf(points);
+  // chartjs-plugin-zoom calls onZoomComplete from resetZoom too: that one is not a user zoom.
+  const zoomed = (chart: Chart) => {
+    if (!(chart as Chart & { policylabResetting?: boolean }).policylabResetting) hooks.onZoomed?.(chart);
+  };
   const config: ChartConfiguration<'line', Point[]> = {
     type: 'line',
     data: {
@@ -68,11 +80,28 @@ export function createLineChart(canvas: HTMLCanvasElement, label: string, points
         legend: { display: false },
         tooltip: { enabled: true, filter: (item) => item.datasetIndex === 0 },
         zoom: {
-          zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x' },
-          pan: { enabled: true, mode: 'x' },
+          zoom: { wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x', onZoomComplete: ({ chart }) => zoomed(chart) },
+          pan: { enabled: true, mode: 'x', onPanComplete: ({ chart }) => zoomed(chart) },
         },
       },
     },
+    plugins: hooks.plugins ?? [],
   };
   return new Chart(canvas, config);
+}
+
+/** chartjs-plugin-zoom's reset, without it reporting a user zoom to the hooks. */
+export function resetLineZoom(chart: Chart): void {
+  const c = chart as Chart & { policylabResetting?: boolean; resetZoom?: (mode?: 'none') => void };
+  c.policylabResetting = true;
+  try {
+    c.resetZoom?.('none');
+  } finally {
+    c.policylabResetting = false;
+  }
+}
+
+/** Shows `min..max` on the x axis (chartjs-plugin-zoom's zoomScale, which reports no user zoom). */
+export function zoomLineX(chart: Chart, range: { min: number; max: number }): void {
+  (chart as Chart & { zoomScale?: (id: string, r: { min: number; max: number }, mode?: 'none') => void }).zoomScale?.('x', range, 'none');
 }

@@ -124,6 +124,17 @@ describe('stored layouts', () => {
     expect([...s.map.keys()]).toEqual([chartLayoutKey('/data/a', 'run:ppo')]);
   });
 
+  it('a data folder without a layout takes the one saved before the folder was known', () => {
+    const s = memoryStorage();
+    const early = layout({ pinned: ['train/entropy'] });
+    saveChartLayout(null, 'run:ppo', early, s);
+    expect(loadChartLayout('/data/a', 'run:ppo', s)).toEqual(early);
+    const own = layout({ hidden: ['eval/return'] });
+    saveChartLayout('/data/a', 'run:ppo', own, s);
+    expect(loadChartLayout('/data/a', 'run:ppo', s)).toEqual(own);
+    expect(loadChartLayout('/data/a', 'compare', s)).toEqual(defaultChartLayout());
+  });
+
   it('falls back to the default for a damaged entry, without throwing', () => {
     const s = memoryStorage();
     for (const text of ['{not json', 'null', '42', '"x"', '[1,2]', '{"pinned":"x","hidden":{},"syncX":"yes","search":7}']) {
