@@ -199,15 +199,19 @@ export function crosshairPlugin(sync: ChartSync, member: SyncMember, options: Cr
       if (shown.length > 0) {
         ctx.font = '11px system-ui, sans-serif';
         const lineHeight = 14;
-        const width = Math.max(...shown.map((v) => ctx.measureText(v.text).width)) + 10;
+        const width = Math.max(...shown.map((v) => ctx.measureText(v.text).width)) + 21;
         const height = shown.length * lineHeight + 6;
         const left = px + 6 + width <= area.right ? px + 6 : px - 6 - width;
         ctx.fillStyle = 'rgba(255,255,255,0.88)';
         ctx.fillRect(left, area.top + 2, width, height);
         ctx.textBaseline = 'top';
+        // Dark text on the light box, a swatch in the series' colour (a faded line's colour would be unreadable).
         shown.forEach((v, k) => {
+          const top = area.top + 5 + k * lineHeight;
           ctx.fillStyle = v.colour;
-          ctx.fillText(v.text, left + 5, area.top + 5 + k * lineHeight);
+          ctx.fillRect(left + 5, top + 2, 7, 7);
+          ctx.fillStyle = '#1f2933';
+          ctx.fillText(v.text, left + 16, top);
         });
       }
       ctx.restore();
