@@ -9,7 +9,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunTableRow } from '../api/contract.js';
-import { stepsToThreshold } from '../algos/threshold.js';
 import { METRIC } from '../common/metrics.js';
 import { envSpec, isEnvId } from '../envs/registry.js';
 import { METRICS_FILE, MetricReader } from '../store/index.js';
@@ -82,34 +81,82 @@ export function normalisedAuc(steps: ArrayLike<number>, values: ArrayLike<number
   return span > 0 ? area / span : lastY;
 }
 
-/** The row of one run folder (no cache). `env` picks the reward threshold (null when the env has none). */
+/** Steps and values of one key's point chunks (float64 triples step, wallTime, value) as flat arrays. */
+function flatten(chunks: readonly Float64Array[]): { steps: Float64Array; wallTimes: Float64Array; values: Float64Array } {
+  let n = 0;
+  for (const c of chunks) n += c.length / 3;
+  const steps = new Float64Array(n);
+  const wallTimes = new Float64Array(n);
+  const values = new Float64Array(n);
+  let j = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i += 3, j++) {
+      steps[j] = c[i]!;
+      wallTimes[j] = c[i + 1]!;
+      values[j] = c[i + 2]!;
+    }
+  }
+  return { steps, wallTimes, values };
+}
+
+/**
+ * Index of the first point at which the `window`-point moving mean of `values` is ≥ threshold, or −1: the criterion of
+ * core/algos/threshold.ts's stepsToThreshold over typed arrays (a 1M-point run would otherwise need 1M objects).
+ */
+export function thresholdIndex(values: ArrayLike<number>, threshold: number, window = 20): number {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i]!;
+    if (i >= window) sum -= values[i - window]!;
+    if (i >= window - 1 && sum / window >= threshold) return i;
+  }
+  return -1;
+}
+
+/**
+ * The row of one run folder (no cache). `env` picks the reward threshold (null when the env has none). Every key's
+ * points are read once, as typed arrays (the columns of metrics.idx where they are current).
+ */
 export async function readRunTableRow(id: string, dir: string, env: string): Promise<RunTableRow> {
   const reader = new MetricReader(dir);
-  const summary = await reader.summary();
+  const data = await reader.chunks();
+  // Summaries as MetricReader.summary computes them: last in logged order, min, max, count; keys with points only.
   const metrics: RunTableRow['metrics'] = {};
-  for (const [key, s] of Object.entries(summary)) metrics[key] = { last: s.last, min: s.min, max: s.max, count: s.count };
-  const curveKey = summary[METRIC.episodeReturn] ? METRIC.episodeReturn : summary[METRIC.episodicReturn] ? METRIC.episodicReturn : null;
+  for (const [key, chunks] of [...data].sort(([a], [b]) => a.localeCompare(b))) {
+    let count = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    let last = NaN;
+    for (const c of chunks) {
+      for (let i = 2; i < c.length; i += 3) {
+        const v = c[i]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        count++;
+      }
+      if (c.length > 0) last = c[c.length - 1]!;
+    }
+    if (count > 0) metrics[key] = { last, min, max, count };
+  }
+  const curveKey = metrics[METRIC.episodeReturn] ? METRIC.episodeReturn : metrics[METRIC.episodicReturn] ? METRIC.episodicReturn : null;
   let spark: RunTableRow['spark'] = null;
   let auc: number | null = null;
   if (curveKey) {
-    const points = await reader.range(curveKey);
-    const steps = points.map((p) => p.step);
-    const values = points.map((p) => p.value);
+    const { steps, values } = flatten(data.get(curveKey)!);
     spark = compactSpark(sparkline(steps, values));
     auc = normalisedAuc(steps, values);
   }
   const threshold = isEnvId(env) ? envSpec(env).rewardThreshold : null;
   let solved: RunTableRow['solved'] = null;
-  const episodeKey = summary[METRIC.episodicReturn] ? METRIC.episodicReturn : curveKey;
+  const episodeKey = metrics[METRIC.episodicReturn] ? METRIC.episodicReturn : curveKey;
   if (threshold !== null && episodeKey) {
-    const points = await reader.range(episodeKey);
-    const step = stepsToThreshold(
-      points.map((p) => ({ step: p.step, ret: p.value })),
-      threshold,
-    );
-    if (step !== null) {
+    const { steps, wallTimes, values } = flatten(data.get(episodeKey)!);
+    const i = thresholdIndex(values, threshold);
+    if (i >= 0) {
+      const step = steps[i]!;
       const first = (await reader.readFrom(0, { maxBytes: 4096 })).records[0]?.wallTime ?? null;
-      const at = points.find((p) => p.step === step)?.wallTime ?? null;
+      const at = wallTimes[steps.indexOf(step)] ?? null;
       solved = { step, seconds: first !== null && at !== null ? Math.max(0, at - first) : null };
     }
   }
@@ -141,7 +188,7 @@ export class RunTableCache {
   }
 
   /** Rows of many runs in the given order, read `concurrency` at a time. */
-  async rows(runs: readonly { id: string; dir: string; env: string }[], concurrency = 16): Promise<RunTableRow[]> {
+  async rows(runs: readonly { id: string; dir: string; env: string }[], concurrency = 4): Promise<RunTableRow[]> {
     const out = new Array<RunTableRow>(runs.length);
     let next = 0;
     const work = async () => {

@@ -125,6 +125,15 @@ export class MetricReader {
     return out;
   }
 
+  /**
+   * Raw points per key as float64 triples (step, wallTime, value) in logged order, in one or more chunks (the indexed
+   * column, then what was logged since); every key when `keys` is omitted. No per-point objects: for callers that
+   * scan long series (the runs table's summaries of 1M-point runs).
+   */
+  async chunks(keys?: readonly string[]): Promise<Map<string, Float64Array[]>> {
+    return this.#load(keys ?? null);
+  }
+
   /** Last (in logged order), min, max and count per key. */
   async summary(keys?: readonly string[]): Promise<Record<string, MetricSummary>> {
     const data = await this.#load(keys ?? null);

@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunTableRow } from '../../../core/api/contract.js';
-import { compactSpark, normalisedAuc, sparkline } from '../../../core/runner/run-table.js';
+import { stepsToThreshold } from '../../../core/algos/threshold.js';
+import { Rng } from '../../../core/common/rng.js';
+import { compactSpark, normalisedAuc, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
 import { MetricWriter, RunStore } from '../../../core/store/index.js';
 import { call, openFake, tempHome } from './helpers.js';
 
@@ -31,6 +33,26 @@ describe('compactSpark', () => {
       values: [487.12, -0.00012346],
     });
     expect(compactSpark({ steps: [], values: [] })).toEqual({ steps: [], values: [] });
+  });
+});
+
+describe('thresholdIndex', () => {
+  it('finds the point stepsToThreshold names (the 20-point moving mean ≥ threshold), on seeded noisy curves', () => {
+    const rng = new Rng(7);
+    let found = 0;
+    for (let trial = 0; trial < 50; trial++) {
+      const n = 10 + Math.floor(rng.uniform() * 300);
+      const values = Array.from({ length: n }, (_, i) => (i / n) * 500 + 60 * rng.normal());
+      const steps = values.map((_, i) => (i + 1) * 100);
+      const expected = stepsToThreshold(values.map((ret, i) => ({ step: steps[i]!, ret })), 400);
+      const i = thresholdIndex(Float64Array.from(values), 400);
+      expect(i >= 0 ? steps[i] : null).toBe(expected);
+      if (expected !== null) found++;
+    }
+    expect(found).toBeGreaterThan(5); // both outcomes occur
+    expect(found).toBeLessThan(50);
+    expect(thresholdIndex([1, 2, 3], 2, 2)).toBe(2);
+    expect(() => thresholdIndex([1], 0, 0)).toThrow(/window/);
   });
 });
 
