@@ -13,7 +13,7 @@ import { RunStore } from '../../../core/store/db.js';
 import { DatasetStore, rebuildDatasetIndex } from '../../../core/store/datasets.js';
 import { oracleLabel } from '../../../core/tasks/labeller.js';
 import { readPromptSet } from '../../../core/tasks/resources.js';
-import { samplePairs } from '../../../core/tasks/sample-pairs.js';
+import { samplePairsCached } from '../../helpers/fixture-pairs.js';
 
 export const SFT_FIXTURE_DIR = join(process.cwd(), 'test', 'fixtures', 'lm', 'sentiment-sft');
 
@@ -45,7 +45,7 @@ export async function oracleDataset(home: string, o: OracleDatasetOptions): Prom
     const pending = [];
     for (let r = 0; r < o.rounds; r++) {
       pending.push(
-        ...(await samplePairs({
+        ...(await samplePairsCached({
           source: { kind: 'lm', dirs: [SFT_FIXTURE_DIR], runId: null, step: null },
           task: 'sentiment',
           prompts,

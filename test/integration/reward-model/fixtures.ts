@@ -9,7 +9,7 @@ import { DatasetStore, rebuildDatasetIndex } from '../../../core/store/datasets.
 import type { OracleInfo, PendingPair, PreferenceRow } from '../../../core/store/datasets-schema.js';
 import { oracleLabel } from '../../../core/tasks/labeller.js';
 import { readPromptSet } from '../../../core/tasks/resources.js';
-import { samplePairs } from '../../../core/tasks/sample-pairs.js';
+import { samplePairsCached } from '../../helpers/fixture-pairs.js';
 
 export const SFT_FIXTURE = join(process.cwd(), 'test', 'fixtures', 'lm', 'sentiment-sft');
 
@@ -30,7 +30,7 @@ export async function sampleFixturePairs(o: Omit<OracleDatasetOptions, 'beta'>):
   const out: PendingPair[] = [];
   for (let k = 0; k < o.passes; k++) {
     out.push(
-      ...(await samplePairs({
+      ...(await samplePairsCached({
         source: { kind: 'lm', dirs: [SFT_FIXTURE], runId: null, step: null },
         task: 'sentiment',
         prompts,
