@@ -140,7 +140,10 @@ describe.skipIf(!chromiumPath)(`chart grid: search, pin, hide, full screen, sync
     await expect.poll(() => figure('train/policyLoss').getAttribute('data-points'), LONG).toBe(String(POINTS));
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.5, { steps: 3 });
-    await page.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true)))));
+    await page.waitForFunction(() => {
+      const raf = (globalThis as unknown as { requestAnimationFrame: (f: () => void) => number }).requestAnimationFrame;
+      return new Promise((r) => raf(() => raf(() => r(true))));
+    });
     expect(await crosshairX('train/policyLoss')).toBeNull();
     await page.getByLabel('Sync x').check();
 

@@ -24,7 +24,7 @@ describe.skipIf(!chromiumPath)(`preferences in Chromium${chromiumPath ? '' : ' (
   const runIds: Record<string, string> = {};
   const consoleErrors: string[] = [];
 
-  const go = (hash: string) => page.evaluate((h) => (location.hash = h), hash);
+  const go = (hash: string) => page.evaluate((h) => ((globalThis as unknown as { location: { hash: string } }).location.hash = h), hash);
   const fill = async (values: Record<string, string>) => {
     for (const [key, v] of Object.entries(values)) await page.locator(`#field-${key}`).fill(v);
   };
