@@ -1,7 +1,7 @@
 /**
  * `policylab runs` (a table of the store's runs, or JSON) and `policylab export` (metrics of runs as CSV or JSON).
  */
-import { exportRunsCsv, exportRunsJson, integrityCounts, resolveHome, runIntegrity, type RunIntegrity, RunStore, type RunRecord, summarizeIntegrity } from '../store/index.js';
+import { exportRunsCsv, exportRunsJson, integrityCounts, openIntegrityCache, resolveHome, runIntegrity, type RunIntegrity, RunStore, type RunRecord, summarizeIntegrity } from '../store/index.js';
 import { UsageError } from './config-flags.js';
 
 function cell(v: string, width: number): string {
@@ -56,14 +56,16 @@ export async function runsCommand(opts: { home?: string; json: boolean }): Promi
 /** Each run's integrity report (null where its folder could not be read), four folders at a time. */
 async function integrityOf(store: RunStore, runs: readonly RunRecord[]): Promise<(RunIntegrity | null)[]> {
   const out: (RunIntegrity | null)[] = new Array(runs.length).fill(null);
+  const cache = await openIntegrityCache(store.home);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < runs.length) {
       const i = next++;
-      out[i] = await runIntegrity(store.runDir(runs[i]!.id)).catch(() => null);
+      out[i] = await runIntegrity(store.runDir(runs[i]!.id), { cache }).catch(() => null);
     }
   };
   await Promise.all([worker(), worker(), worker(), worker()]);
+  await cache.flush().catch(() => undefined); // a cache the folder cannot hold only costs the next scan
   return out;
 }
 

@@ -4,14 +4,15 @@
  * since the run's first record) at which the 20-episode mean of training returns reaches the env's reward threshold
  * (core/algos/threshold.ts, the loop's own criterion), and the area under the return curve divided by the steps it
  * spans (the mean return over training, trapezoidal in steps: comparable across runs of different lengths).
- * Rows are cached per run while its metrics.jsonl is unchanged (size and mtime), so a second visit reads nothing.
+ * Rows are cached per run while its metrics.jsonl is unchanged (RunTableCache), so a second visit, or the first after a
+ * restart, reads nothing.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunTableRow } from '../api/contract.js';
 import { METRIC } from '../common/metrics.js';
 import { envSpec, isEnvId } from '../envs/registry.js';
-import { METRICS_FILE, MetricReader } from '../store/index.js';
+import { METRICS_FILE, MetricReader, PersistedCache } from '../store/index.js';
 
 export const SPARK_POINTS = 48;
 
@@ -163,7 +164,7 @@ export async function readRunTableRow(id: string, dir: string, env: string): Pro
   return { id, metrics, spark, auc, threshold, solved };
 }
 
-function statOrNull(path: string): { size: number; mtimeMs: number } | null {
+function statOrNull(path: string): { size: number; mtimeMs: number; ino: number; dev: number } | null {
   try {
     return statSync(path);
   } catch {
@@ -171,19 +172,55 @@ function statOrNull(path: string): { size: number; mtimeMs: number } | null {
   }
 }
 
-/** Rows cached per run folder while metrics.jsonl keeps its size and mtime. */
+export const RUN_TABLE_CACHE_FILE = 'run-table-cache.json';
+
+const isNum = (x: unknown): x is number => typeof x === 'number';
+const isNumbers = (x: unknown): x is number[] => Array.isArray(x) && x.every(isNum);
+
+/** Whether a value read back from the cache file has RunTableRow's shape. */
+export function isRunTableRow(x: unknown): x is RunTableRow {
+  if (typeof x !== 'object' || x === null) return false;
+  const r = x as Partial<RunTableRow>;
+  if (typeof r.id !== 'string' || typeof r.metrics !== 'object' || r.metrics === null) return false;
+  for (const m of Object.values(r.metrics as Record<string, unknown>)) {
+    const v = m as Partial<RunTableRow['metrics'][string]> | null;
+    if (typeof v !== 'object' || v === null || !isNum(v.last) || !isNum(v.min) || !isNum(v.max) || !isNum(v.count)) return false;
+  }
+  const spark = r.spark as RunTableRow['spark'] | undefined;
+  if (spark !== null && !(typeof spark === 'object' && isNumbers(spark.steps) && isNumbers(spark.values))) return false;
+  const solved = r.solved as RunTableRow['solved'] | undefined;
+  if (solved !== null && !(typeof solved === 'object' && isNum(solved.step) && (solved.seconds === null || isNum(solved.seconds)))) return false;
+  return (r.auc === null || isNum(r.auc)) && (r.threshold === null || isNum(r.threshold));
+}
+
+const CACHE_OPTIONS = { version: 1, isValue: isRunTableRow };
+
+/**
+ * Rows cached per run while its metrics.jsonl is the same file (device, inode, size, mtime) and its env the same:
+ * in memory, and with `open(home)` in the data folder's run-table-cache.json too (a PersistedCache: atomic, checksummed,
+ * ignored when damaged), so an app start does not re-read every run's metrics — 20 runs of 1M points took 3.5 s.
+ */
 export class RunTableCache {
-  readonly #rows = new Map<string, { signature: string; row: RunTableRow }>();
+  readonly #rows: PersistedCache<RunTableRow>;
+
+  constructor(rows: PersistedCache<RunTableRow> = PersistedCache.inMemory(CACHE_OPTIONS)) {
+    this.#rows = rows;
+  }
+
+  /** The cache kept in `home`'s run-table-cache.json. */
+  static async open(home: string): Promise<RunTableCache> {
+    return new RunTableCache(await PersistedCache.open(join(home, RUN_TABLE_CACHE_FILE), CACHE_OPTIONS));
+  }
 
   async row(id: string, dir: string, env: string): Promise<RunTableRow> {
     // A synchronous stat: a few microseconds, where an awaited one queues on libuv's 4 threads (1,000 rows took
     // 75–300 ms to validate on a busy machine, nearly all of it waiting).
     const info = statOrNull(join(dir, METRICS_FILE));
-    const signature = info ? `${info.size}:${info.mtimeMs}:${env}` : `none:${env}`;
-    const hit = this.#rows.get(id);
-    if (hit && hit.signature === signature) return hit.row;
+    const signature = info ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${env}` : `none:${env}`;
+    const hit = this.#rows.get(id, signature);
+    if (hit) return hit;
     const row = await readRunTableRow(id, dir, env);
-    this.#rows.set(id, { signature, row });
+    this.#rows.set(id, signature, row);
     return row;
   }
 
@@ -204,5 +241,15 @@ export class RunTableCache {
 
   forget(id: string): void {
     this.#rows.delete(id);
+  }
+
+  /** Drops the rows of runs `keep` rejects (deleted by another process meanwhile). */
+  retain(keep: (id: string) => boolean): void {
+    this.#rows.retain(keep);
+  }
+
+  /** Writes pending rows to the cache file (also done a second after each change). */
+  flush(): Promise<void> {
+    return this.#rows.flush();
   }
 }

@@ -27,6 +27,7 @@ import {
   loadEpisode,
   METRICS_FILE,
   MetricReader,
+  openIntegrityCache,
   resolveHome,
   readSettings,
   runIntegrity,
@@ -165,7 +166,10 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     }
   };
 
-  const runTable = new RunTableCache();
+  // Both kept in the data folder, so a restart neither re-reads every run's metrics for the runs table nor re-scans
+  // every folder behind system:info (core/store/persisted-cache.ts).
+  const runTable = await RunTableCache.open(home);
+  const integrity = await openIntegrityCache(home);
   const handlers: Handlers = {
     'runs:list': async () => manager.list(),
     'runs:get': async ({ id }) => manager.info(id),
@@ -257,12 +261,12 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     'runs:table': async ({ ids }) => runTable.rows(ids.map((id) => ({ id, dir: runDir(id), env: manager.info(id).env }))),
     'runs:integrity': async ({ id }): Promise<RunIntegrityInfo> => {
       const dir = runDir(id);
-      const report: RunIntegrityInfo = await runIntegrity(dir);
+      const report: RunIntegrityInfo = await runIntegrity(dir, { cache: integrity });
       if (report.metrics.index.status === 'damaged') {
         // Rebuilt from metrics.jsonl now unless a process is writing the run (then by its next writer); until then
         // charts read around the damage.
         await manager.prepareOverviews(id);
-        const after = await runIntegrity(dir);
+        const after = await runIntegrity(dir, { cache: integrity });
         if (after.metrics.index.status !== 'damaged') report.metrics.index.status = 'rebuilt';
       }
       return report;
@@ -347,13 +351,16 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     const runs = store.listRuns();
     const live = new Set(runs.map((r) => r.id));
     for (const id of integrityCache.keys()) if (!live.has(id)) integrityCache.delete(id);
+    const dirs = new Set(runs.map((r) => runDir(r.id)));
+    integrity.retain((key) => dirs.has(key.slice(key.indexOf('\u0000') + 1)));
+    runTable.retain((id) => live.has(id));
     for (const r of runs) {
       const dir = runDir(r.id);
       const stamps = await Promise.all([dir, join(dir, METRICS_FILE), join(dir, 'checkpoints')].map((p) => stat(p).then((st) => `${st.size}:${st.mtimeMs}`, () => '-')));
       const signature = `${r.updatedAt}|${stamps.join('|')}`;
       let cached = integrityCache.get(r.id);
       if (cached?.signature !== signature) {
-        const summary = await runIntegrity(runDir(r.id)).then(summarizeIntegrity, () => null);
+        const summary = await runIntegrity(dir, { cache: integrity }).then(summarizeIntegrity, () => null);
         cached = { signature, summary };
         integrityCache.set(r.id, cached);
       }
@@ -414,6 +421,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       sweeps.beginClose();
       await manager.close();
       await sweeps.close();
+      await Promise.all([runTable.flush(), integrity.flush()]).catch(() => undefined); // caches: losing one costs a recomputation
       await store.close();
     },
   };

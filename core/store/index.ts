@@ -4,6 +4,7 @@
  *   metrics.ts      MetricWriter / MetricReader — append-only metric streams with a column sidecar
  *   checkpoints.ts  tfjs-format checkpoints with keep-last / keep-best, checksummed (checksum.ts)
  *   integrity.ts    what is damaged in a run folder (bad metrics lines, quarantines, index, checkpoints)
+ *   integrity-cache.ts  what the integrity scan found, kept across restarts (persisted-cache.ts)
  *   episodes.ts     recorded evaluation episodes
  *   export.ts       CSV / JSON export
  *   home.ts         where the data folder is
@@ -104,6 +105,8 @@ export {
   type RunIntegrity,
   summarizeIntegrity,
 } from './integrity.js';
+export { INTEGRITY_CACHE_FILE, type IntegrityCache, openIntegrityCache } from './integrity-cache.js';
+export { PersistedCache, type PersistedCacheOptions } from './persisted-cache.js';
 export { type Episode, EPISODES_DIR, type EpisodeSummary, listEpisodes, loadEpisode, saveEpisode, type StoredEpisode } from './episodes.js';
 export { type ExportResult, type ExportSource, exportRunsCsv, exportRunsJson } from './export.js';
 export { csvField, csvRow } from './csv.js';

@@ -14,8 +14,10 @@ import { join } from 'node:path';
 import { type DamagedCheckpoint, listSetAsideCheckpoints, type SetAsideCheckpoint, verifyCheckpoints } from './checkpoints.js';
 import { isNodeError } from './errors.js';
 import { fileTimestamp, fsyncDir, writeAll, writeFileAtomic } from './fs-utils.js';
-import { type IndexProblem, type IndexStatus, scanLines, verifyMetricIndex } from './metric-index.js';
+import { type IndexProblem, type IndexStatus, SCAN_CHUNK_BYTES, scanLines, verifyMetricIndex } from './metric-index.js';
 import { lineProblem, METRICS_FILE, parseLines } from './metric-format.js';
+import { type ChecksumState, type Checksummer, checksummer } from './checksum.js';
+import { type CachedLineScan, type IntegrityCache, lineScanKey, processIntegrityCache } from './integrity-cache.js';
 
 /** Most bad lines a report lists one by one (the count is always complete). */
 export const MAX_REPORTED_LINES = 1_000;
@@ -67,31 +69,69 @@ export interface RunIntegrity {
 
 const QUARANTINE_NOTE = /^metrics\.jsonl\.quarantine-[0-9TZ.]+(?:-\d+)?\.json$/;
 
-const lineCache = new Map<string, { signature: string; result: Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'> }>();
-
 /** Unreadable lines of metrics.jsonl (line numbers and reasons), its quarantines, and the column index's state. */
-export async function metricsIntegrity(runDir: string): Promise<MetricsIntegrity> {
-  const [lines, quarantines, index] = await Promise.all([scanBadLines(runDir), listQuarantines(runDir), verifyMetricIndex(runDir)]);
+export async function metricsIntegrity(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<MetricsIntegrity> {
+  const cache = options.cache ?? processIntegrityCache;
+  const [lines, quarantines, index] = await Promise.all([scanBadLines(runDir, cache), listQuarantines(runDir), verifyMetricIndex(runDir, { cache })]);
   return { ...lines, quarantine: quarantines.at(-1)?.path ?? null, quarantines, index };
 }
 
-async function scanBadLines(runDir: string): Promise<Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'>> {
+/** The checksum state of bytes [0, end) of a file (what an incremental scan checks is unchanged before going on). */
+async function prefixState(path: string, end: number, sum: Checksummer): Promise<ChecksumState> {
+  let state = sum.start();
+  if (end === 0) return state;
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(Math.min(end, SCAN_CHUNK_BYTES));
+    for (let pos = 0; pos < end; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) break; // shorter than `end`: the digest cannot match
+      state = sum.extend(state, buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return state;
+  } finally {
+    await fh.close();
+  }
+}
+
+const NEWLINE = new Uint8Array([10]);
+
+async function scanBadLines(runDir: string, cache: IntegrityCache): Promise<Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'>> {
   const path = join(runDir, METRICS_FILE);
   let signature: string;
+  let file: string;
+  let size: number;
   try {
     const s = await stat(path, { bigint: true });
-    signature = `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}`;
+    file = `${s.dev}:${s.ino}`;
+    size = Number(s.size);
+    signature = `${file}:${s.size}:${s.mtimeNs}`;
   } catch (e) {
     if (isNodeError(e) && e.code === 'ENOENT') return { badLines: [], badLineCount: 0, tornTailBytes: 0 };
     throw e;
   }
-  const cached = lineCache.get(path);
-  if (cached?.signature === signature) return cached.result;
-  const size = Number(signature.split(':')[2]);
-  const badLines: BadLine[] = [];
-  let badLineCount = 0;
-  let line = 0;
-  const end = await scanLines(path, 0, size, (text) => {
+  const key = lineScanKey(runDir);
+  const cached = cache.get(key, signature);
+  const report = (r: CachedLineScan) => ({ badLines: r.badLines, badLineCount: r.badLineCount, tornTailBytes: r.tornTailBytes });
+  if (cached?.kind === 'lines') return report(cached);
+  // The same file grown (a live run appending): parse only what follows the last scan, if every byte before its end
+  // is the one it read (checked by checksum: reading and hashing costs a small part of parsing). A rewrite (a
+  // resume's truncateMetrics) is a new file; anything else is scanned afresh.
+  const sum = await checksummer();
+  const before = cache.peek(key)?.value;
+  let state = sum.start();
+  let resume: CachedLineScan | null = null;
+  if (before?.kind === 'lines' && before.file === file && before.end <= size) {
+    state = await prefixState(path, before.end, sum);
+    if (sum.digest(state) === before.guard) resume = before;
+    else state = sum.start();
+  }
+  const badLines: BadLine[] = resume ? [...resume.badLines] : [];
+  let badLineCount = resume?.badLineCount ?? 0;
+  let line = resume?.lines ?? 0;
+  const end = await scanLines(path, resume?.end ?? 0, size, (text, _offset, bytes) => {
+    state = sum.extend(sum.extend(state, bytes), NEWLINE);
     const parsed = parseLines(text);
     if (parsed.includes(null)) {
       const texts = text.split('\n');
@@ -103,10 +143,9 @@ async function scanBadLines(runDir: string): Promise<Omit<MetricsIntegrity, 'qua
     }
     line += parsed.length;
   });
-  const result = { badLines, badLineCount, tornTailBytes: size - end };
-  lineCache.set(path, { signature, result });
-  if (lineCache.size > 256) lineCache.delete(lineCache.keys().next().value!);
-  return result;
+  const scan: CachedLineScan = { kind: 'lines', file, end, lines: line, guard: sum.digest(state), badLines, badLineCount, tornTailBytes: size - end };
+  cache.set(key, signature, scan);
+  return report(scan);
 }
 
 /** Every quarantine of a run's metrics, oldest first (from the notes written with them). */
@@ -173,9 +212,12 @@ export async function quarantineLines(runDir: string, lines: readonly Quarantine
   return { path: join(runDir, name), createdAt: note.createdAt, why, lines: lines.map(({ line, reason }) => ({ line, reason })) };
 }
 
-/** The whole integrity report of one run folder. */
-export async function runIntegrity(runDir: string): Promise<RunIntegrity> {
-  const [metrics, checked, setAside] = await Promise.all([metricsIntegrity(runDir), verifyCheckpoints(runDir), listSetAsideCheckpoints(runDir)]);
+/**
+ * The whole integrity report of one run folder. `cache`: where the metrics scans are kept (the data folder's
+ * integrity-cache.json for the app and `policylab runs`; in memory for the process otherwise).
+ */
+export async function runIntegrity(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<RunIntegrity> {
+  const [metrics, checked, setAside] = await Promise.all([metricsIntegrity(runDir, options), verifyCheckpoints(runDir), listSetAsideCheckpoints(runDir)]);
   const checkpoints: CheckpointIntegrity = { damaged: checked.damaged, setAside, unverified: checked.unverified };
   const problems =
     metrics.badLineCount > 0 || metrics.quarantines.length > 0 || metrics.index.status === 'damaged' ||

@@ -10,6 +10,7 @@ import { type Checksummer, type ChecksumState, checksummer, MISMATCH, selfVerdic
 import { errorMessage, isNodeError } from './errors.js';
 import { downsampleChunks } from './downsample.js';
 import { writeAll, writeFileAtomic } from './fs-utils.js';
+import { indexCheckKey, type IntegrityCache, processIntegrityCache } from './integrity-cache.js';
 import {
   type ColumnEntry,
   forEachValue,
@@ -439,14 +440,14 @@ export class ColumnFiles {
 
 export type IndexStatus = 'ok' | 'unverified' | 'missing' | 'damaged';
 
-const verifyCache = new Map<string, { signature: string; result: { status: IndexStatus; problems: IndexProblem[] } }>();
-
 /**
  * Checks all of metrics.idx/ against its checksums: index.json, every column's indexed points and every overview.
  * 'unverified': written before checksums (readable as before); 'missing': no index (readers parse metrics.jsonl).
- * Results are kept while the files' sizes and times stay the same, so asking again costs a stat per file.
+ * Results are kept (in `cache`: see integrity-cache.ts) while the files' sizes and times stay the same, so asking again
+ * costs a stat per file.
  */
-export async function verifyMetricIndex(runDir: string): Promise<{ status: IndexStatus; problems: IndexProblem[] }> {
+export async function verifyMetricIndex(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<{ status: IndexStatus; problems: IndexProblem[] }> {
+  const cache = options.cache ?? processIntegrityCache;
   const dir = join(runDir, METRIC_INDEX_DIR);
   const read = await readMetricIndexChecked(runDir);
   if (read.problem) return { status: 'damaged', problems: [read.problem] };
@@ -456,8 +457,8 @@ export async function verifyMetricIndex(runDir: string): Promise<{ status: Index
   const stats = await Promise.all(files.map((f) => stat(join(dir, f)).then((s) => `${f}:${s.size}:${s.mtimeMs}:${s.ino}`, () => `${f}:-`)));
   const jsonlSize = await fileSize(join(runDir, METRICS_FILE));
   const signature = `${stats.join('|')}|${jsonlSize}`;
-  const cached = verifyCache.get(runDir);
-  if (cached?.signature === signature) return cached.result;
+  const cached = cache.get(indexCheckKey(runDir), signature);
+  if (cached?.kind === 'index') return { status: cached.status, problems: cached.problems };
 
   const sum = await checksummer();
   const problems: IndexProblem[] = [];
@@ -493,7 +494,6 @@ export async function verifyMetricIndex(runDir: string): Promise<{ status: Index
     }
   }
   const result = { status: problems.length > 0 ? 'damaged' : complete ? 'ok' : 'unverified', problems } as const;
-  verifyCache.set(runDir, { signature, result: { status: result.status, problems } });
-  if (verifyCache.size > 256) verifyCache.delete(verifyCache.keys().next().value!);
+  cache.set(indexCheckKey(runDir), signature, { kind: 'index', status: result.status, problems });
   return { status: result.status, problems };
 }

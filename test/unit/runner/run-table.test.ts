@@ -2,11 +2,14 @@
  * runs:table rows: metric summaries, the return sparkline, area under the return curve and steps/seconds to the
  * env's reward threshold, from runs written through core/store with values whose answers are known by hand.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunTableRow } from '../../../core/api/contract.js';
 import { stepsToThreshold } from '../../../core/algos/threshold.js';
 import { Rng } from '../../../core/common/rng.js';
-import { compactSpark, normalisedAuc, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
+import { compactSpark, isRunTableRow, normalisedAuc, RUN_TABLE_CACHE_FILE, RunTableCache, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
 import { MetricWriter, RunStore } from '../../../core/store/index.js';
 import { call, openFake, tempHome } from './helpers.js';
 
@@ -107,5 +110,43 @@ describe('runs:table', () => {
     } finally {
       await backend.close();
     }
+  });
+});
+
+describe('RunTableCache in the data folder', () => {
+  const write = async (dir: string, from: number, n: number) => {
+    const w = new MetricWriter(dir);
+    for (let i = from; i < from + n; i++) w.append((i + 1) * 10, { 'rollout/episodeReturn': i }, 1_700_000_000 + i);
+    await w.close();
+  };
+
+  it('a reopened cache serves the stored row until the run logs more, and a damaged file is ignored and rebuilt', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'policylab-run-table-'));
+    cleanups.push(() => rmSync(home, { recursive: true, force: true }));
+    const dir = join(home, 'runs', 'r1');
+    await write(dir, 0, 100);
+    const first = await RunTableCache.open(home);
+    const row = await first.row('r1', dir, 'CartPole-v1');
+    expect(row.metrics['rollout/episodeReturn']).toMatchObject({ last: 99, count: 100 });
+    await first.flush();
+
+    const path = join(dir, 'metrics.jsonl');
+    const reopened = await RunTableCache.open(home);
+    expect(await reopened.row('r1', dir, 'CartPole-v1')).toEqual(row);
+    expect(await reopened.row('r1', dir, 'Acrobot-v1')).not.toEqual(row); // another env: another threshold, recomputed
+
+    await write(dir, 100, 10);
+    const grown = await (await RunTableCache.open(home)).row('r1', dir, 'CartPole-v1');
+    expect(grown.metrics['rollout/episodeReturn']).toMatchObject({ last: 109, count: 110 });
+
+    const file = join(home, RUN_TABLE_CACHE_FILE);
+    await reopened.flush();
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"count":100', '"count":7'));
+    const damaged = await RunTableCache.open(home);
+    expect((await damaged.row('r1', dir, 'CartPole-v1')).metrics['rollout/episodeReturn']!.count).toBe(110);
+    await damaged.flush();
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(111); // the run's own data untouched
+    expect(isRunTableRow(JSON.parse(JSON.stringify(grown)))).toBe(true);
+    expect(isRunTableRow({ ...grown, spark: { steps: ['x'], values: [] } })).toBe(false);
   });
 });
