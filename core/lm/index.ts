@@ -6,6 +6,8 @@
  *   optimiser     AdamW (step(engine, lr)), lrAt (warm-up + cosine), getFlatParams / setFlatParams
  *   RLHF / DPO    sequenceLogProb, sample (KV cache; useCache: false is the uncached reference)
  *   files         saveLm / loadLm (tfjs layout, checksummed)
+ *   tfjs twin     LmTfjs / lmTfjs: the same model in tfjs ops on the engine's flat weights (gradient reference, and
+ *                 the path tfjs-node-gpu accelerates)
  */
 export { LM_SIZES, lmConfig, paramCount, paramLayout, validateConfig, type LmConfig, type LmSize, type ParamLayout } from './config.js';
 export { LmEngine, type Batch } from './engine.js';
@@ -14,3 +16,4 @@ export { ADAMW_DEFAULTS, AdamW, getFlatParams, lrAt, setFlatParams, type AdamWCo
 export { KvCache, pickToken, sample, sequenceLogProb, type SampleOptions, type SequenceLogProb } from './generate.js';
 export { LM_FORMAT, lmArtifacts, lmFromArtifacts, loadLm, saveLm } from './files.js';
 export { MIN_VOCAB, SPECIALS, Tokenizer, trainBpe, trainChar, type SpecialIds, type TokenizerJson } from './tokenizer.js';
+export { LmTfjs, embeddingPathFor, lmTfjs, type EmbeddingPath } from './tfjs-model.js';

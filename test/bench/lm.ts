@@ -10,6 +10,8 @@ import { sample } from '../../core/lm/generate.js';
 import { LM_KERNEL } from '../../core/lm/matmul.js';
 import { AdamW } from '../../core/lm/optim.js';
 import { Rng } from '../../core/common/rng.js';
+import { lmTfjs } from '../../core/lm/tfjs-model.js';
+import { formatBackend } from '../../core/tensor/backend.js';
 
 const PYTORCH_TOKENS_PER_S = 11_100;
 
@@ -43,6 +45,40 @@ function trainTokensPerS(size: LmSize, B: number, steps: number): { tps: number;
   return { tps: (steps * B * T) / seconds, loss };
 }
 
+/**
+ * Forward + backward only (no optimiser), same shape and weights: the hand-written engine against its tfjs twin on
+ * the backend this process selects (tfjs-node(-gpu) first when installed, else wasm).
+ */
+async function twinTokensPerS(size: LmSize, B: number, steps: number): Promise<{ engine: number; twin: number; backend: string; embedding: string }> {
+  const config = lmConfig(size);
+  const engine = new LmEngine(config, 1);
+  const T = config.ctx;
+  const rng = new Rng(2);
+  const batch = {
+    tokens: new Int32Array(B * T).map(() => rng.integer(config.vocabSize)),
+    targets: new Int32Array(B * T).map(() => rng.integer(config.vocabSize)),
+    B,
+    T,
+  };
+  const { model, backend } = await lmTfjs(config, engine.params);
+  try {
+    const time = (step: () => void): number => {
+      step(); // warm-up
+      const t0 = performance.now();
+      for (let s = 0; s < steps; s++) step();
+      return (steps * B * T) / ((performance.now() - t0) / 1000);
+    };
+    const engineTps = time(() => {
+      engine.zeroGrad();
+      engine.forwardBackward(batch);
+    });
+    const twinTps = time(() => void model.lossAndGrads(batch));
+    return { engine: engineTps, twin: twinTps, backend: formatBackend(backend), embedding: model.embedding };
+  } finally {
+    model.dispose();
+  }
+}
+
 function sampleTokensPerS(size: LmSize, prompts: number, maxNew: number): number {
   const config = lmConfig(size);
   const engine = new LmEngine(config, 3);
@@ -67,6 +103,10 @@ export async function bench(): Promise<void> {
     const tps = sampleTokensPerS(size, 16, quick ? 16 : 48);
     console.log(`sample ${size} (KV cache, 16 prompts batched, temperature 1): ${tps.toFixed(0)} tokens/s`);
   }
+  const twin = await twinTokensPerS('tiny', 32, quick ? 1 : 3);
+  console.log(
+    `forward+backward tiny (batch 32 × 64, no optimiser; load ${loadavg()[0].toFixed(2)}): engine ${twin.engine.toFixed(0)} tokens/s, tfjs twin ${twin.twin.toFixed(0)} tokens/s (engine = ${(twin.engine / twin.twin).toFixed(1)}× the twin; embeddings by ${twin.embedding}) on ${twin.backend}`,
+  );
   const mem = process.memoryUsage();
   console.log(`memory: rss ${mb(mem.rss)}, heap ${mb(mem.heapUsed)}, array buffers ${mb(mem.arrayBuffers)}; load after ${loadavg()[0].toFixed(2)}`);
 }
