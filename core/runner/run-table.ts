@@ -116,6 +116,100 @@ export function thresholdIndex(values: ArrayLike<number>, threshold: number, win
 }
 
 /**
+ * sparkline() of a key's point chunks without copying them out: when every step and value is finite (what the store
+ * holds: the writer refuses non-finite values) the buckets are summed in place, in the same order, so the result
+ * is identical; otherwise through sparkline() itself.
+ */
+export function chunkSparkline(chunks: readonly Float64Array[], maxPoints = SPARK_POINTS): { steps: number[]; values: number[] } {
+  let n = 0;
+  let finite = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i += 3, n++) if (Number.isFinite(c[i]!) && Number.isFinite(c[i + 2]!)) finite++;
+  }
+  if (finite !== n || n <= maxPoints) {
+    const { steps, values } = flatten(chunks);
+    return sparkline(steps, values, maxPoints);
+  }
+  const out = { steps: [] as number[], values: [] as number[] };
+  let b = 0;
+  let lo = 0;
+  let hi = Math.floor(n / maxPoints);
+  let sx = 0;
+  let sy = 0;
+  let j = 0;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i += 3) {
+      sx += c[i]!;
+      sy += c[i + 2]!;
+      if (++j === hi) {
+        // n > maxPoints: every bucket holds at least one point.
+        out.steps.push(sx / (hi - lo));
+        out.values.push(sy / (hi - lo));
+        b++;
+        lo = hi;
+        hi = Math.floor(((b + 1) * n) / maxPoints);
+        sx = 0;
+        sy = 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** normalisedAuc() over a key's point chunks (float64 triples), in place. */
+export function chunkAuc(chunks: readonly Float64Array[]): number | null {
+  let area = 0;
+  let first: number | null = null;
+  let prevX = NaN;
+  let prevY = NaN;
+  let lastY: number | null = null;
+  for (const c of chunks) {
+    for (let i = 0; i < c.length; i += 3) {
+      const x = c[i]!;
+      const y = c[i + 2]!;
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      if (first === null) first = x;
+      else {
+        if (x < prevX) throw new Error(`normalisedAuc needs non-decreasing steps (step ${x} after ${prevX})`);
+        area += ((y + prevY) / 2) * (x - prevX);
+      }
+      prevX = x;
+      prevY = y;
+      lastY = y;
+    }
+  }
+  if (first === null) return null;
+  const span = prevX - first;
+  return span > 0 ? area / span : lastY;
+}
+
+/**
+ * thresholdIndex() over a key's point chunks (a ring of the last `window` values in place of random access; the same
+ * sums in the same order): the step of the first point reached, and the wall time of the first point at that step.
+ */
+export function chunkThreshold(chunks: readonly Float64Array[], threshold: number, window = 20): { step: number; wallTime: number } | null {
+  const ring = new Float64Array(window);
+  let sum = 0;
+  let i = 0;
+  let step: number | null = null;
+  outer: for (const c of chunks) {
+    for (let k = 0; k < c.length; k += 3, i++) {
+      const v = c[k + 2]!;
+      sum += v;
+      if (i >= window) sum -= ring[i % window]!;
+      ring[i % window] = v;
+      if (i >= window - 1 && sum / window >= threshold) {
+        step = c[k]!;
+        break outer;
+      }
+    }
+  }
+  if (step === null) return null;
+  for (const c of chunks) for (let k = 0; k < c.length; k += 3) if (c[k] === step) return { step, wallTime: c[k + 1]! };
+  return null;
+}
+
+/**
  * The row of one run folder (no cache). `env` picks the reward threshold (null when the env has none). Every key's
  * points are read once, as typed arrays (the columns of metrics.idx where they are current).
  */
@@ -144,9 +238,9 @@ export async function readRunTableRow(id: string, dir: string, env: string): Pro
   let spark: RunTableRow['spark'] = null;
   let auc: number | null = null;
   if (curveKey) {
-    const { steps, values } = flatten(data.get(curveKey)!);
-    spark = compactSpark(sparkline(steps, values));
-    auc = normalisedAuc(steps, values);
+    const chunks = data.get(curveKey)!;
+    spark = compactSpark(chunkSparkline(chunks));
+    auc = chunkAuc(chunks);
   }
   const threshold = isEnvId(env) ? envSpec(env).rewardThreshold : null;
   let solved: RunTableRow['solved'] = null;

@@ -344,6 +344,23 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     },
   };
 
+  // The background scan behind system:info gives way to requests: between chunks it waits (up to PACE_MAX_MS a
+  // chunk, so a client that never stops asking cannot stall it) until no request has been in flight for PACE_QUIET_MS.
+  // A scan that misses its cache parses 1M-record runs for seconds; it competed with the compare view's reads.
+  let requestsInFlight = 0;
+  let lastRequestEnded = 0;
+  const PACE_QUIET_MS = 100;
+  const PACE_MAX_MS = 250;
+  const pace = async (): Promise<void> => {
+    const started = performance.now();
+    for (;;) {
+      const now = performance.now();
+      const quietFor = requestsInFlight > 0 ? 0 : now - lastRequestEnded;
+      if (quietFor >= PACE_QUIET_MS || now - started >= PACE_MAX_MS) return;
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(PACE_QUIET_MS - quietFor, PACE_MAX_MS - (now - started)) + 1));
+    }
+  };
+
   // Each run's integrity line, recomputed only when its record changed (a damaged file is found by reading the folder).
   const integrityCache = new Map<string, { signature: string; summary: string | null }>();
   const damagedRuns = async (): Promise<DamagedRunInfo[]> => {
@@ -360,7 +377,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       const signature = `${r.updatedAt}|${stamps.join('|')}`;
       let cached = integrityCache.get(r.id);
       if (cached?.signature !== signature) {
-        const summary = await runIntegrity(dir, { cache: integrity }).then(summarizeIntegrity, () => null);
+        const summary = await runIntegrity(dir, { cache: integrity, pace }).then(summarizeIntegrity, () => null);
         cached = { signature, summary };
         integrityCache.set(r.id, cached);
       }
@@ -403,7 +420,18 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
     rollouts,
     store,
     home,
-    invoke: (channel, payload, context) => dispatch(handlers, channel, payload, context),
+    invoke: async (channel, payload, context) => {
+      const foreground = channel !== 'system:info' && channel !== 'system:settings'; // those two wait on the scan
+      if (foreground) requestsInFlight++;
+      try {
+        return await dispatch(handlers, channel, payload, context);
+      } finally {
+        if (foreground) {
+          requestsInFlight--;
+          lastRequestEnded = performance.now();
+        }
+      }
+    },
     subscribe: (listener: (event: ApiEvent) => void) => {
       const off = manager.subscribe(listener);
       rolloutListeners.add(listener);

@@ -70,9 +70,9 @@ export interface RunIntegrity {
 const QUARANTINE_NOTE = /^metrics\.jsonl\.quarantine-[0-9TZ.]+(?:-\d+)?\.json$/;
 
 /** Unreadable lines of metrics.jsonl (line numbers and reasons), its quarantines, and the column index's state. */
-export async function metricsIntegrity(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<MetricsIntegrity> {
+export async function metricsIntegrity(runDir: string, options: IntegrityOptions = {}): Promise<MetricsIntegrity> {
   const cache = options.cache ?? processIntegrityCache;
-  const [lines, quarantines, index] = await Promise.all([scanBadLines(runDir, cache), listQuarantines(runDir), verifyMetricIndex(runDir, { cache })]);
+  const [lines, quarantines, index] = await Promise.all([scanBadLines(runDir, cache, options.pace), listQuarantines(runDir), verifyMetricIndex(runDir, options)]);
   return { ...lines, quarantine: quarantines.at(-1)?.path ?? null, quarantines, index };
 }
 
@@ -97,7 +97,7 @@ async function prefixState(path: string, end: number, sum: Checksummer): Promise
 
 const NEWLINE = new Uint8Array([10]);
 
-async function scanBadLines(runDir: string, cache: IntegrityCache): Promise<Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'>> {
+async function scanBadLines(runDir: string, cache: IntegrityCache, pace?: () => Promise<void>): Promise<Omit<MetricsIntegrity, 'quarantine' | 'quarantines' | 'index'>> {
   const path = join(runDir, METRICS_FILE);
   let signature: string;
   let file: string;
@@ -130,7 +130,7 @@ async function scanBadLines(runDir: string, cache: IntegrityCache): Promise<Omit
   const badLines: BadLine[] = resume ? [...resume.badLines] : [];
   let badLineCount = resume?.badLineCount ?? 0;
   let line = resume?.lines ?? 0;
-  const end = await scanLines(path, resume?.end ?? 0, size, (text, _offset, bytes) => {
+  const end = await scanLines(path, resume?.end ?? 0, size, async (text, _offset, bytes) => {
     state = sum.extend(sum.extend(state, bytes), NEWLINE);
     const parsed = parseLines(text);
     if (parsed.includes(null)) {
@@ -142,6 +142,7 @@ async function scanBadLines(runDir: string, cache: IntegrityCache): Promise<Omit
       });
     }
     line += parsed.length;
+    await pace?.();
   });
   const scan: CachedLineScan = { kind: 'lines', file, end, lines: line, guard: sum.digest(state), badLines, badLineCount, tornTailBytes: size - end };
   cache.set(key, signature, scan);
@@ -212,11 +213,21 @@ export async function quarantineLines(runDir: string, lines: readonly Quarantine
   return { path: join(runDir, name), createdAt: note.createdAt, why, lines: lines.map(({ line, reason }) => ({ line, reason })) };
 }
 
-/**
- * The whole integrity report of one run folder. `cache`: where the metrics scans are kept (the data folder's
- * integrity-cache.json for the app and `policylab runs`; in memory for the process otherwise).
- */
-export async function runIntegrity(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<RunIntegrity> {
+export interface IntegrityOptions {
+  /**
+   * Where scans are kept: the data folder's integrity-cache.json for the app and `policylab runs`; in memory for the
+   * process when omitted.
+   */
+  cache?: IntegrityCache;
+  /**
+   * Awaited between chunks of a scan (each MB of metrics.jsonl parsed, each column hashed): the app's background scan
+   * waits there while requests are being answered, so a scan that misses its cache does not compete with them.
+   */
+  pace?: () => Promise<void>;
+}
+
+/** The whole integrity report of one run folder. */
+export async function runIntegrity(runDir: string, options: IntegrityOptions = {}): Promise<RunIntegrity> {
   const [metrics, checked, setAside] = await Promise.all([metricsIntegrity(runDir, options), verifyCheckpoints(runDir), listSetAsideCheckpoints(runDir)]);
   const checkpoints: CheckpointIntegrity = { damaged: checked.damaged, setAside, unverified: checked.unverified };
   const problems =

@@ -446,7 +446,7 @@ export type IndexStatus = 'ok' | 'unverified' | 'missing' | 'damaged';
  * Results are kept (in `cache`: see integrity-cache.ts) while the files' sizes and times stay the same, so asking again
  * costs a stat per file.
  */
-export async function verifyMetricIndex(runDir: string, options: { cache?: IntegrityCache } = {}): Promise<{ status: IndexStatus; problems: IndexProblem[] }> {
+export async function verifyMetricIndex(runDir: string, options: { cache?: IntegrityCache; pace?: () => Promise<void> } = {}): Promise<{ status: IndexStatus; problems: IndexProblem[] }> {
   const cache = options.cache ?? processIntegrityCache;
   const dir = join(runDir, METRIC_INDEX_DIR);
   const read = await readMetricIndexChecked(runDir);
@@ -467,6 +467,7 @@ export async function verifyMetricIndex(runDir: string, options: { cache?: Integ
     problems.push({ file: join(dir, METRIC_INDEX_FILE), reason: `covers ${index.jsonlBytes} bytes, but ${METRICS_FILE} has ${jsonlSize ?? 0}` });
   }
   for (const k of index.keys) {
+    await options.pace?.();
     const path = join(dir, k.file);
     const data = await readColumn(path, k.count);
     if (data === null) problems.push({ file: path, reason: `holds fewer than the ${k.count} points index.json names` });

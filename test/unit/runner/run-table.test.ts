@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunTableRow } from '../../../core/api/contract.js';
 import { stepsToThreshold } from '../../../core/algos/threshold.js';
 import { Rng } from '../../../core/common/rng.js';
-import { compactSpark, isRunTableRow, normalisedAuc, RUN_TABLE_CACHE_FILE, RunTableCache, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
+import { chunkAuc, chunkSparkline, chunkThreshold, compactSpark, isRunTableRow, normalisedAuc, RUN_TABLE_CACHE_FILE, RunTableCache, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
 import { MetricWriter, RunStore } from '../../../core/store/index.js';
 import { call, openFake, tempHome } from './helpers.js';
 
@@ -67,6 +67,36 @@ describe('normalisedAuc', () => {
     expect(normalisedAuc([], [])).toBeNull();
     expect(normalisedAuc([0, 1, 2], [NaN, 4, 4])).toBe(4);
     expect(() => normalisedAuc([2, 1], [0, 0])).toThrow(/non-decreasing/);
+  });
+});
+
+describe('chunk readers (the points as float64 triples step, wallTime, value, split into chunks)', () => {
+  it('give what sparkline, normalisedAuc and thresholdIndex give on the flattened points, for any chunking', () => {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(rng.uniform() * 400);
+      const steps = Array.from({ length: n }, (_, i) => (i + 1) * 10 + (trial % 3 === 0 ? 0 : Math.floor(i / 7)));
+      const walls = steps.map((s) => 1_000 + s / 10);
+      const values = steps.map((_, i) => (i / n) * 500 + 60 * rng.normal());
+      const triples = new Float64Array(3 * n);
+      for (let i = 0; i < n; i++) triples.set([steps[i]!, walls[i]!, values[i]!], 3 * i);
+      const chunks: Float64Array[] = [];
+      for (let at = 0; at < n; ) {
+        const len = Math.min(n - at, 1 + Math.floor(rng.uniform() * 90));
+        chunks.push(triples.subarray(3 * at, 3 * (at + len)));
+        at += len;
+      }
+      expect(chunkSparkline(chunks)).toEqual(sparkline(steps, values));
+      expect(chunkAuc(chunks)).toBe(normalisedAuc(steps, values));
+      const i = thresholdIndex(Float64Array.from(values), 400);
+      expect(chunkThreshold(chunks, 400)).toEqual(i >= 0 ? { step: steps[i], wallTime: walls[i] } : null);
+    }
+    // A non-finite value goes through sparkline() itself (skipped there), and is skipped by the AUC.
+    const odd = [Float64Array.from([1, 0, 5, 2, 0, NaN, 3, 0, 7])];
+    expect(chunkSparkline(odd, 4)).toEqual({ steps: [1, 3], values: [5, 7] });
+    expect(chunkAuc(odd)).toBe(normalisedAuc([1, 2, 3], [5, NaN, 7]));
+    expect(chunkAuc([])).toBeNull();
+    expect(() => chunkAuc([Float64Array.from([2, 0, 1, 1, 0, 1])])).toThrow(/non-decreasing/);
   });
 });
 

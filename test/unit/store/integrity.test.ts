@@ -24,6 +24,7 @@ import {
   truncateMetrics,
 } from '../../../core/store/index.js';
 import type { MetricIndex } from '../../../core/store/metric-format.js';
+import { openIntegrityCache } from '../../../core/store/integrity-cache.js';
 import { verifyMetricIndex } from '../../../core/store/metric-index.js';
 import { tempDir } from './temp.js';
 
@@ -170,6 +171,22 @@ describe('metrics.jsonl: unreadable lines', () => {
     expect(after.quarantine).toBe(cut.quarantine!.path);
     expect(after.quarantines).toEqual([{ path: cut.quarantine!.path, createdAt: expect.any(String), why: expect.stringMatching(/cut back to step 60/), lines: report.badLines }]);
     expect((await runIntegrity(dir)).problems).toBe(true); // the quarantine stays reported
+  });
+
+  it('awaits `pace` between chunks of a scan, and reports the same with or without it', async () => {
+    const dir = tempDir();
+    await writeMetrics(dir, 40_000); // several 1 MB chunks of metrics.jsonl, and two columns
+    const plain = await runIntegrity(dir);
+    let paced = 0;
+    const withPace = await runIntegrity(dir, {
+      cache: await openIntegrityCache(tempDir()), // empty: the scan runs again
+      pace: async () => {
+        paced++;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    expect(withPace).toEqual(plain);
+    expect(paced).toBeGreaterThanOrEqual(2);
   });
 
   it('a rewrite with nothing unreadable writes no quarantine file', async () => {
