@@ -95,7 +95,7 @@ export async function sweepCommand(specPath: string, opts: SweepCliOptions): Pro
   const saved = await readSettings(home);
   if (saved.problem) process.stderr.write(`note: ${saved.problem}\n`);
   const maxConcurrent = maxRuns ?? concurrencyFromEnv() ?? saved.settings.maxConcurrent;
-  const manager = await RunManager.open({ store, workerPath: workerPath(), ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
+  const manager = await RunManager.open({ store, workerPath: workerPath(), ownerKind: 'cli', ...(maxConcurrent !== undefined ? { maxConcurrent } : {}) });
   const controller = new SweepController({ store, manager, catalog, ownerKind: 'cli' });
   const log = (line: string) => (opts.json ? process.stderr : process.stdout).write(`${line}\n`);
 

@@ -31,6 +31,8 @@ export interface FolderWatchOptions {
   isLocal: (id: string) => boolean;
   info: (record: RunRecord) => RunInfo;
   emit: (event: ApiEvent) => void;
+  /** Runs at the end of every poll (the RunManager takes other processes' stop requests for its runs here). */
+  afterPoll?: () => Promise<void>;
   pollMs?: number;
 }
 
@@ -90,6 +92,7 @@ export class FolderWatch {
     } catch {
       // A poll that failed (a file mid-replace, a full disk) is simply retried at the next tick.
     }
+    await this.#o.afterPoll?.().catch(() => undefined);
   }
 
   async #tail(run: RunRecord): Promise<void> {

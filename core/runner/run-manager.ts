@@ -17,6 +17,7 @@ import {
   loadableCheckpoints,
   MetricReader,
   processStartTime,
+  type RunOwner,
   type RunPatch,
   type RunRecord,
   type RunStore,
@@ -28,6 +29,7 @@ import { FolderWatch } from './folder-watch.js';
 import { RunLogs } from './logs.js';
 import { endOfRun } from './run-end.js';
 import { toRunInfo } from './run-info.js';
+import { removeStopRequest, stopRequestPending, takeStopRequest, writeStopRequest } from './stop-request.js';
 import { defaultWorkerPath, forkWorker, type SpawnWorker } from './spawn.js';
 import { TrainingProcess, type Outcome } from './training-process.js';
 
@@ -44,6 +46,8 @@ export interface RunManagerOptions {
   env?: NodeJS.ProcessEnv;
   /** How often the data folder is polled for other processes' runs (default FOLDER_POLL_MS). */
   folderPollMs?: number;
+  /** Who this process is in the runs it owns: the app (default), or a `policylab sweep` command. */
+  ownerKind?: RunOwner['kind'];
 }
 
 export interface NewRun {
@@ -56,6 +60,9 @@ export interface NewRun {
   tags?: string[];
   notes?: string;
 }
+
+/** How long a stop request may wait for the owning process to take it before the stop is refused. */
+const STOP_REQUEST_WAIT_MS = 5_000;
 
 /** Steps and summaries are written to db.json at most this often while a run trains (plus on every status change). */
 const PERSIST_INTERVAL_MS = 2_000;
@@ -84,6 +91,7 @@ export class RunManager {
   readonly #workerPath: string;
   readonly #stopTimeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
+  readonly #ownerKind: RunOwner['kind'];
   readonly #active = new Map<string, TrainingProcess>();
   /** When each active run last wrote its step/summary to db.json. */
   readonly #lastPersist = new Map<string, number>();
@@ -108,6 +116,7 @@ export class RunManager {
       throw new Error(`maxConcurrent must be an integer ≥ 1, got ${this.#maxConcurrent}`);
     }
     this.#spawn = options.spawn ?? forkWorker;
+    this.#ownerKind = options.ownerKind ?? 'app';
     this.#workerPath = options.workerPath ?? defaultWorkerPath();
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 60_000;
     this.#env = options.env ?? process.env;
@@ -120,6 +129,7 @@ export class RunManager {
         if (e.event === 'run:status' && e.payload.status !== 'running') this.#externalStopping.delete(e.payload.id);
         this.#emit(e);
       },
+      afterPoll: () => this.#takeStopRequests(),
       ...(options.folderPollMs !== undefined ? { pollMs: options.folderPollMs } : {}),
     });
     this.store.onNotice((n) => {
@@ -235,7 +245,7 @@ export class RunManager {
   async start(input: NewRun): Promise<RunInfo> {
     if (this.#closing) throw new ApiFailure('conflict', 'the app is shutting down; no new runs');
     const record = await this.store.createRun({
-      owner: currentOwner('app'),
+      owner: currentOwner(this.#ownerKind),
       algo: input.algo,
       env: input.env,
       config: input.config,
@@ -277,8 +287,10 @@ export class RunManager {
   }
 
   /**
-   * A run another process trains: a CLI training gets SIGINT (it checkpoints and stops, as with Ctrl-C); one whose
-   * owner is gone is marked crashed; a run another app trains is refused (stop it in that app).
+   * A run another process trains. A `policylab train` process gets SIGINT (it checkpoints and stops, as with
+   * Ctrl-C). A run another RunManager holds — a `policylab sweep` command's (SIGINT would stop its whole sweep) or a
+   * second app's — gets a stop request (stop-request.ts) that its owner takes at its next folder poll; refused, saying
+   * where to stop it, if the owner does not take it in time. One whose owner is gone is marked crashed.
    */
   async #stopExternal(record: RunRecord): Promise<RunInfo> {
     const { id, owner } = record;
@@ -287,8 +299,15 @@ export class RunManager {
         await this.store.reconcile();
         throw new ApiFailure('conflict', `run ${id} was ${record.status} in a process that is gone; marked ${this.#get(id).status}`);
       }
-      if (owner?.kind === 'cli') {
+      const sweep = this.#sweepOwning(record);
+      if (owner?.kind === 'cli' && !sweep) {
         process.kill(owner.pid, 'SIGINT');
+        this.#externalStopping.add(id);
+        this.#emitStatus(record);
+        return this.#info(record);
+      }
+      if (owner) {
+        await this.#requestStop(record, owner, sweep);
         this.#externalStopping.add(id);
         this.#emitStatus(record);
         return this.#info(record);
@@ -296,6 +315,43 @@ export class RunManager {
       throw new ApiFailure('conflict', `run ${id} is trained by ${describeOwner(record)}; stop it there`);
     }
     throw new ApiFailure('conflict', `run ${id} is ${record.status}, not running; nothing to stop`);
+  }
+
+  /** The sweep a run belongs to when that sweep's owner is the run's owner (a `policylab sweep` command or an app). */
+  #sweepOwning(record: RunRecord): { id: string; name: string } | null {
+    const tag = record.tags.find((t) => t.startsWith('sweep:'));
+    const sweep = tag ? this.store.findSweep(tag.slice('sweep:'.length)) : undefined;
+    const same = sweep?.owner && record.owner && sweep.owner.pid === record.owner.pid && sweep.owner.host === record.owner.host;
+    return sweep && same ? { id: sweep.id, name: sweep.name } : null;
+  }
+
+  async #requestStop(record: RunRecord, owner: RunOwner, sweep: { id: string; name: string } | null): Promise<void> {
+    const dir = this.store.runDir(record.id, false);
+    await writeStopRequest(dir, { target: { pid: owner.pid, startTime: owner.startTime, host: owner.host }, from: currentOwner(this.#ownerKind), at: new Date().toISOString() });
+    const until = Date.now() + STOP_REQUEST_WAIT_MS;
+    while (await stopRequestPending(dir)) {
+      if (Date.now() > until) {
+        await removeStopRequest(dir);
+        const where = sweep
+          ? `run ${record.id} belongs to sweep ${sweep.id} ("${sweep.name}"), run by ${describeOwner(record)}, which did not take the stop request within ${STOP_REQUEST_WAIT_MS / 1000} s; ` +
+            `stop it there (Ctrl-C in its terminal stops the whole sweep), or stop the whole sweep from the Sweeps view`
+          : `run ${record.id} is trained by ${describeOwner(record)}, which did not take the stop request within ${STOP_REQUEST_WAIT_MS / 1000} s; stop it there`;
+        throw new ApiFailure('conflict', where);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Stop requests other processes left for runs this process holds (folder poll): each such run is stopped here. */
+  async #takeStopRequests(): Promise<void> {
+    const ids = new Set([...this.#active.keys(), ...this.#launching.keys(), ...this.#queue.map((q) => q.id)]);
+    const self = currentOwner(this.#ownerKind);
+    for (const id of ids) {
+      const request = await takeStopRequest(this.store.runDir(id, false), self);
+      if (!request || !this.#isLocal(id)) continue;
+      this.#logs.append(id, 'system', `stop requested by ${describeOwner({ owner: request.from, pid: request.from.pid })}`);
+      await this.stop(id).catch(() => undefined);
+    }
   }
 
   /** The run as its run.json says now (another process may have changed it since the last poll). */
@@ -339,7 +395,7 @@ export class RunManager {
     if (record.status === 'finished' && target <= record.step) {
       throw new ApiFailure('conflict', `run ${id} finished at step ${record.step}; pass a larger totalSteps to continue it`);
     }
-    await this.#update(id, { status: 'queued', error: null, owner: currentOwner('app'), ...(totalSteps !== undefined ? { totalSteps } : {}) });
+    await this.#update(id, { status: 'queued', error: null, owner: currentOwner(this.#ownerKind), ...(totalSteps !== undefined ? { totalSteps } : {}) });
     this.#queue.push({ id, restart });
     this.#pump();
     return this.info(id);

@@ -1,10 +1,14 @@
 /**
  * Sweeps in the browser: launch a small grid sweep (2 learning rates × 2 seeds of tiny CartPole PPO runs) from the
  * Sweeps view, watch it finish, and see the results table per configuration, the parallel-coordinates plot and the
- * metric-vs-parameter scatter; a bad value is refused with the key named, before anything runs.
+ * metric-vs-parameter scatter, and the statistics across seeds per configuration (IQM etc. with bootstrap CIs and
+ * P(improvement), checked against core/stats on the same runs); a bad value is refused with the key named, before
+ * anything runs.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupStatistics } from '../../core/stats/compare.js';
+import { formatInterval } from '../../renderer/src/compare/stats-format.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
 import { screenshot, startE2eServer, type E2eServer } from './helpers.js';
 
@@ -83,6 +87,52 @@ describe.skipIf(!chromiumPath)(`sweeps view${chromiumPath ? '' : ' (skipped: no 
     // Another metric: the table re-aggregates.
     await page.getByTestId('sweep-metric').selectOption('train/entropy');
     await expect.poll(() => page.locator('[data-testid="sweep-parallel"] .axis-name').last().textContent(), LONG).toBe('mean train/entropy');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows statistics across seeds per configuration: the IQM and P(improvement) core/stats computes on its runs', async () => {
+    await page.getByTestId('sweep-metric').selectOption('rollout/episodeReturn');
+    const table = page.getByTestId('stats-table');
+    await expect.poll(() => table.locator('tbody tr').count(), LONG).toBe(2);
+    // The worker answered (it times itself), for the sweep's env threshold as γ.
+    await expect.poll(() => page.getByTestId('stats-panel').textContent(), LONG).toMatch(/score = each run's last logged rollout\/episodeReturn[\s\S]*\d+ ms in a worker/);
+    expect(await table.locator('thead').textContent()).toContain('Optimality gap (γ = 475.0)');
+
+    // The same scores (each run's last value, as the results table uses), grouped by configuration, in Node.
+    const [sweep] = app.backend.store.listSweeps();
+    const labels = ['#0 lr=0.001', '#1 lr=3e-4'];
+    const groups = labels.map((label, point) => ({
+      label,
+      runs: sweep!.runs
+        .filter((r) => r.point === point)
+        .map((r) => ({ runId: r.runId, stratum: 'CartPole-v1', score: app.backend.store.getRun(r.runId).summary['rollout/episodeReturn']!.last })),
+    }));
+    const expected = groupStatistics(groups, { gamma: 475, resamples: 2000, seed: 0 });
+    for (const [i, g] of expected.groups.entries()) {
+      const row = table.locator('tbody tr').nth(i);
+      expect(await row.locator('th').textContent()).toBe(g.label);
+      const cells = await row.locator('td').allTextContents();
+      expect(cells[0]).toBe('2');
+      expect(cells[1]).toBe(formatInterval(g.summary.iqm));
+      expect(cells[2]).toBe(formatInterval(g.summary.mean));
+      expect(cells[3]).toBe(formatInterval(g.summary.median));
+      expect(cells[4]).toBe(formatInterval(g.summary.optimalityGap));
+      expect(g.summary.iqm.low).toBeLessThanOrEqual(g.summary.iqm.point);
+      expect(g.summary.iqm.high).toBeGreaterThanOrEqual(g.summary.iqm.point);
+    }
+    const improvement = page.getByTestId('stats-improvement');
+    expect(await improvement.locator('tbody tr').count()).toBe(2);
+    for (const [i, imp] of expected.improvements.entries()) {
+      const cells = await improvement.locator('tbody tr').nth(i).locator('td').allTextContents();
+      expect(cells).toEqual([imp.x, imp.y, formatInterval(imp.ci!)]);
+      expect(imp.ci!.point).toBeGreaterThanOrEqual(0);
+      expect(imp.ci!.point).toBeLessThanOrEqual(1);
+    }
+    // P(X > Y) + P(Y > X) = 1 for two groups (ties count half).
+    expect(expected.improvements[0]!.ci!.point + expected.improvements[1]!.ci!.point).toBeCloseTo(1, 10);
+    expect(await page.getByTestId('stats-profile').getAttribute('data-groups')).toBe('2');
+    await page.getByTestId('stats-panel').scrollIntoViewIfNeeded();
+    await screenshot(page, 'sweeps-05-statistics');
     expect(errors).toEqual([]);
   });
 

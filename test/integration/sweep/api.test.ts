@@ -2,11 +2,15 @@
  * Sweeps over the contract (sweeps:start/list/get/stop), with real training processes of the runner's fake worker
  * (test/unit/runner/fixtures/fake-worker.ts: real metrics, checkpoints and stop handling, training-speed independent).
  */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunInfo } from '../../../core/api/contract.js';
 import type { SweepDetail, SweepInfo } from '../../../core/api/sweeps.js';
 import type { AppBackend } from '../../../core/runner/service.js';
-import { RunStore } from '../../../core/store/index.js';
+import { processStartTime, RunStore } from '../../../core/store/index.js';
 import { call, EventLog, openFake, tempHome } from '../../unit/runner/helpers.js';
 import { until } from '../folder/cli.js';
 
@@ -150,4 +154,44 @@ describe('sweeps over the API', () => {
     expect(listed).toMatchObject({ id: 'cli-sweep', status: 'stopped', error: expect.stringMatching(/policylab sweep command \(pid \d+\) exited before the sweep ended/) });
     expect((await invokeError('sweeps:stop', { id: 'cli-sweep' })).message).toMatch(/already stopped/);
   });
+
+  it('refuses to stop one run of another process\'s sweep that does not take the request, saying where to stop it', async () => {
+    // A live process that is not a RunManager stands in for an owner that never takes stop requests.
+    const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const owner = { pid: sleeper.pid!, startTime: processStartTime(sleeper.pid!), host: hostname(), kind: 'cli' as const };
+      const other = await RunStore.open(home);
+      const run = await other.createRun({ algo: 'fake', env: 'CartPole-v1', config: {}, seed: 1, tags: ['sweep:cli-sweep', 'sweep-point:0'], owner });
+      await other.updateRun(run.id, { status: 'running', startedAt: new Date() });
+      const t = new Date().toISOString();
+      await other.saveSweep({
+        id: 'cli-sweep',
+        name: 'from the CLI',
+        spec: { algo: 'fake', env: 'CartPole-v1', method: 'grid', parameters: { tickMs: { values: [1] } }, seeds: [1] },
+        status: 'running',
+        points: [{ index: 0, params: { tickMs: 1 } }],
+        runs: [{ runId: run.id, point: 0, seed: 1 }],
+        plannedRuns: 1,
+        createdAt: t,
+        updatedAt: t,
+        endedAt: null,
+        owner,
+        error: null,
+      });
+      await other.close();
+      await backend.manager.pollFolder();
+      const error = await invokeError('runs:stop', { id: run.id });
+      expect(error.code).toBe('conflict');
+      expect(error.message).toBe(
+        `run ${run.id} belongs to sweep cli-sweep ("from the CLI"), run by a CLI process (pid ${sleeper.pid}), which did not take the stop request within 5 s; ` +
+          'stop it there (Ctrl-C in its terminal stops the whole sweep), or stop the whole sweep from the Sweeps view',
+      );
+      // Nothing left behind for a later owner to act on, and no signal sent: the process still runs.
+      expect(existsSync(join(home, 'runs', run.id, 'stop-request.json'))).toBe(false);
+      expect(sleeper.exitCode).toBe(null);
+      expect((await call<RunInfo>(backend, 'runs:get', { id: run.id })).status).toBe('running');
+    } finally {
+      sleeper.kill('SIGKILL');
+    }
+  }, 20_000);
 });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { RunInfo } from '../../../core/api/contract.js';
 import type { SweepDetail, SweepInfo } from '../../../core/api/sweeps.js';
 import type { RunRecord, SweepRecord } from '../../../core/store/index.js';
 import { openAppBackend } from '../../../core/runner/service.js';
@@ -132,6 +133,53 @@ describe('policylab sweep', () => {
       expect(sweep.status).toBe('stopped');
       expect(sweep.runs.map((r) => runFile(home, r.runId).status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
     } finally {
+      await backend.close();
+    }
+  });
+
+  it("the app's Stop on one run of a CLI sweep stops that run only: it checkpoints, the sweep goes on", async () => {
+    const home = join(root, 'one-run');
+    const run = cli(home, ['sweep', writeSpec('long3.json', tiny(50_000_000)), '--max-runs', '1']);
+    const backend = await openAppBackend({ home, transport: 'browser' });
+    try {
+      const first = await until('a run of the sweep to train with a checkpoint', () => {
+        const sweep = existsSync(join(home, 'db.json')) ? db(home).sweeps[0] : undefined;
+        if (!sweep || sweep.runs.length < 4) return null;
+        const r = runFile(home, sweep.runs[0]!.runId);
+        return r.status === 'running' && existsSync(join(home, 'runs', r.id, 'checkpoints')) ? r : null;
+      }, 120_000);
+      const sweepId = db(home).sweeps[0]!.id;
+      // Owned by the `policylab sweep` process, in words that say so.
+      const before = await call<RunInfo>(backend, 'runs:get', { id: first.id });
+      expect(before.owner).toEqual({ kind: 'cli', pid: run.child.pid });
+
+      const stopping = await call<RunInfo>(backend, 'runs:stop', { id: first.id });
+      expect(stopping).toMatchObject({ id: first.id, status: 'stopping' });
+      await until('the run to stop', () => runFile(home, first.id).status === 'stopped', 60_000);
+      expect(readdirSync(join(home, 'runs', first.id, 'checkpoints')).length).toBeGreaterThan(0);
+      // Only that run: the sweep keeps going and its next queued run starts in the freed slot.
+      const next = db(home).sweeps[0]!.runs[1]!.runId;
+      await until('the next run of the sweep to start', () => runFile(home, next).status === 'running', 60_000);
+      expect(db(home).sweeps[0]!.status).toBe('running');
+      expect(run.child.exitCode).toBe(null);
+      expect(run.stdout()).toMatch(new RegExp(`run ${first.id} \\(#0 lr=0.001, seed 1\\): stopped`));
+      expect(readFileSync(join(home, 'runs', first.id, 'logs.jsonl'), 'utf8')).toMatch(/stop requested by a PolicyLab app \(pid \d+\)/);
+
+      // A queued run stops without starting; the stop request is consumed (no file left behind).
+      const queued = db(home).sweeps[0]!.runs[3]!.runId;
+      expect(runFile(home, queued).status).toBe('queued');
+      await call<RunInfo>(backend, 'runs:stop', { id: queued });
+      await until('the queued run to stop', () => runFile(home, queued).status === 'stopped', 60_000);
+      expect(runFile(home, queued).startedAt).toBe(null);
+      expect(existsSync(join(home, 'runs', queued, 'stop-request.json'))).toBe(false);
+
+      // An ended run is refused as before.
+      await expect(call(backend, 'runs:stop', { id: first.id })).rejects.toThrow(/is stopped, not running; nothing to stop/);
+      await call<SweepInfo>(backend, 'sweeps:stop', { id: sweepId });
+      expect(await run.exited).toBe(130);
+      expect(db(home).sweeps[0]!.runs.map((r) => runFile(home, r.runId).status)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
+    } finally {
+      run.child.kill('SIGKILL');
       await backend.close();
     }
   });
