@@ -10,7 +10,8 @@
  *                oracle win rate vs SFT for RLHF and DPO with Wilson 95% CIs (target: both ≥ 75% with the CI above
  *                60%), RLHF vs DPO, the KL to SFT each reached
  * Wall time and tokens/s per stage (the training stages' own time/tokensPerSecond; for sampling stages the response
- * tokens generated per second). PREFS_BENCH_QUICK=1 shrinks every stage (a smoke run, numbers meaningless).
+ * tokens generated per second). PREFS_BENCH_QUICK=1 shrinks every stage (a smoke run, numbers meaningless);
+ * PREFS_BENCH_RM_POOLING=sum trains the reward model with pooling 'sum' (default 'last', the config's default).
  * Run alone: `npx tsx test/bench/prefs.ts`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,6 +36,8 @@ import { initBackend } from '../../core/tensor/backend.js';
 
 const SFT = join(process.cwd(), 'test', 'fixtures', 'lm', 'sentiment-sft');
 const QUICK = process.env.PREFS_BENCH_QUICK === '1';
+const RM_POOLING = process.env.PREFS_BENCH_RM_POOLING ?? 'last';
+if (RM_POOLING !== 'last' && RM_POOLING !== 'sum') throw new Error(`PREFS_BENCH_RM_POOLING must be last or sum, got ${JSON.stringify(RM_POOLING)}`);
 const SEED = 1;
 /**
  * Bradley–Terry inverse temperature of the oracle labeller. AFINN differences between two SFT samples are mostly a
@@ -136,12 +139,12 @@ export async function bench(): Promise<void> {
     console.log(`2. label: β = ${BETA}, P(A ≻ B) = σ(β Δr*); ${labelled.rows.length} rows (${ties} ties); Bayes-optimal accuracy ${pct(bayes)}`);
 
     // 3. Reward model.
-    const rm = await train(trainRewardModel, home, 'reward-model', 'rm', { dataset: datasetId, init: SFT, task: 'sentiment', batchSize: 16, evalInterval: 20, checkpointInterval: 1000 }, S.rmSteps);
+    const rm = await train(trainRewardModel, home, 'reward-model', 'rm', { dataset: datasetId, init: SFT, task: 'sentiment', pooling: RM_POOLING, batchSize: 16, evalInterval: 20, checkpointInterval: 1000 }, S.rmSteps);
     const rmLines = metrics(home, 'rm');
     const rmAcc = last(rmLines, 'eval/accuracy');
     stages.push({ name: 'reward model', seconds: rm.seconds, tokensPerSecond: last(rmLines, 'time/tokensPerSecond') });
     console.log(
-      `3. reward model: ${S.rmSteps} steps × 16 pairs; held-out accuracy ${pct(first(rmLines, 'eval/accuracy'))} at step 0 → ${pct(rmAcc)} (Bayes bound ${pct(bayes)}: ${fmt(100 * (bayes - rmAcc))} points below; target ≤ 3), ` +
+      `3. reward model: ${S.rmSteps} steps × 16 pairs, pooling ${RM_POOLING}; held-out accuracy ${pct(first(rmLines, 'eval/accuracy'))} at step 0 → ${pct(rmAcc)} (Bayes bound ${pct(bayes)}: ${fmt(100 * (bayes - rmAcc))} points below; target ≤ 3), ` +
         `oracle Spearman ${fmt(last(rmLines, 'eval/oracleCorrelation'), 3)}; ${fmt(rm.seconds)} s`,
     );
 

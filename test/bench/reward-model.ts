@@ -2,15 +2,16 @@
  * `npm run bench -- reward-model`: issue 13's reward-model target — on oracle-labelled pairs with known
  * Bradley–Terry noise, held-out accuracy within 3 points of the Bayes-optimal accuracy the dataset reports.
  *
- * Per seed (data and run seeds the learning test was not tuned on): 3,000 pairs sampled from the sentiment SFT
- * fixture (15 passes over the 200 shipped prompts, responses ≤ 16 tokens), labelled by the oracle at β = 2; a
- * reward-model run of 400 steps × 16 pairs, 20% held out. Printed:
+ * Per seed (data and run seeds the learning test and the tuning runs were not tuned on): 8,000 pairs sampled from
+ * the sentiment SFT fixture (40 passes over the 200 shipped prompts, responses ≤ 16 tokens), labelled by the oracle
+ * at β = 2; two reward-model runs on them of 1,000 steps × 16 pairs, 20% held out — pooling 'last' (the default, the
+ * head on the last token) and 'sum' (the head summed over the response tokens). Printed per run:
  *   accuracy       held-out accuracy against the sampled labels (eval/accuracy, what the issue's target names)
  *   bayes          the dataset's Bayes-optimal accuracy (eval/bayesAccuracy: mean max(P, 1 − P) over all its pairs)
  *   expected       label noise taken out: mean over held-out pairs of P(label agrees with the model's ranking),
  *                  against the Bayes figure of the same held-out pairs
  * with the gaps in points and the ratios, Spearman ρ with the oracle, train tokens/s and wall time.
- * `--quick`: one seed, 150 steps.
+ * `--quick`: one seed, 3,000 pairs, 150 steps.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,8 +24,12 @@ import { oracleDataset, SFT_FIXTURE } from '../integration/reward-model/fixtures
 
 const TARGET_POINTS = 3;
 
+type Pooling = 'last' | 'sum';
+const POOLINGS: Pooling[] = ['last', 'sum'];
+
 interface SeedResult {
   seed: number;
+  pooling: Pooling;
   pairs: number;
   held: number;
   accuracy: number;
@@ -37,20 +42,30 @@ interface SeedResult {
   trainSeconds: number;
 }
 
-async function benchSeed(dataSeed: number, runSeed: number, steps: number): Promise<SeedResult> {
+async function benchSeed(dataSeed: number, runSeed: number, steps: number, passes: number): Promise<SeedResult[]> {
   const home = mkdtempSync(join(tmpdir(), 'policylab-rmbench-'));
   try {
     const t0 = performance.now();
-    const data = await oracleDataset(home, { passes: 15, maxNewTokens: 16, beta: 2, seed: dataSeed });
+    const data = await oracleDataset(home, { passes, maxNewTokens: 16, beta: 2, seed: dataSeed });
     const sampleSeconds = (performance.now() - t0) / 1000;
+    const out: SeedResult[] = [];
+    for (const pooling of POOLINGS) out.push(await benchRun(home, data, dataSeed, runSeed, steps, pooling, sampleSeconds));
+    return out;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+async function benchRun(home: string, data: Awaited<ReturnType<typeof oracleDataset>>, dataSeed: number, runSeed: number, steps: number, pooling: Pooling, sampleSeconds: number): Promise<SeedResult> {
+  {
     let last: Record<string, number> = {};
-    const runId = 'rm-bench';
+    const runId = `rm-bench-${pooling}`;
     const opts: TrainRunOptions = {
       runDir: join(home, 'runs', runId),
       runId,
       algo: 'reward-model',
       env: 'text' as TrainRunOptions['env'],
-      config: { dataset: data.id, init: SFT_FIXTURE, holdout: 0.2, batchSize: 16, lr: 2e-3, warmupSteps: 10, evalInterval: 0, checkpointInterval: 0 },
+      config: { dataset: data.id, init: SFT_FIXTURE, pooling, holdout: 0.2, batchSize: 16, lr: 2e-3, warmupSteps: 10, evalInterval: 0, checkpointInterval: 0 },
       seed: runSeed,
       totalSteps: steps,
       signal: new AbortController().signal,
@@ -77,6 +92,7 @@ async function benchSeed(dataSeed: number, runSeed: number, steps: number): Prom
     });
     return {
       seed: dataSeed,
+      pooling,
       pairs: data.rows.length,
       held: rows.length,
       accuracy: last['eval/accuracy']!,
@@ -88,8 +104,6 @@ async function benchSeed(dataSeed: number, runSeed: number, steps: number): Prom
       sampleSeconds,
       trainSeconds,
     };
-  } finally {
-    rmSync(home, { recursive: true, force: true });
   }
 }
 
@@ -97,22 +111,31 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 export async function bench(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const steps = quick ? 150 : 400;
-  // Data seeds 700+ and run seeds 31+: the learning test (data 100, run 1) and the tuning runs never used them.
+  const steps = quick ? 150 : 1000;
+  const passes = quick ? 15 : 40;
+  // Data seeds 700+ and run seeds 31+: the learning test (data 100, run 1) and the tuning runs (data 501, run 5) never used them.
   const seeds = quick ? [[701, 31]] : [[701, 31], [702, 32]];
-  console.log(`reward model on oracle-labelled sentiment pairs (β = 2), ${steps} steps × 16 pairs; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`reward model on oracle-labelled sentiment pairs (β = 2, ${passes} passes over the prompts), ${steps} steps × 16 pairs; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const results: SeedResult[] = [];
   for (const [dataSeed, runSeed] of seeds) {
-    const r = await benchSeed(dataSeed!, runSeed!, steps);
-    results.push(r);
+    for (const r of await benchSeed(dataSeed!, runSeed!, steps, passes)) {
+      results.push(r);
+      console.log(
+        `  data seed ${r.seed}, run seed ${runSeed}, pooling ${r.pooling}: ${r.pairs} pairs, ${r.held} held out\n` +
+          `    accuracy ${pct(r.accuracy)} vs the dataset's Bayes accuracy ${pct(r.bayes)}: ${(100 * (r.bayes - r.accuracy)).toFixed(1)} points below (target ≤ ${TARGET_POINTS}), ratio ${(r.accuracy / r.bayes).toFixed(3)}\n` +
+          `    label noise out: expected accuracy ${pct(r.expected)} vs Bayes ${pct(r.heldBayes)} on the same held-out pairs: ${(100 * (r.heldBayes - r.expected)).toFixed(1)} points below, ratio ${(r.expected / r.heldBayes).toFixed(3)}\n` +
+          `    Spearman ρ with the oracle ${r.rho.toFixed(3)}; train ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s; sampling ${r.sampleSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s`,
+      );
+    }
+  }
+  for (const pooling of POOLINGS) {
+    const of = results.filter((r) => r.pooling === pooling);
+    const mean = (f: (r: SeedResult) => number): number => of.reduce((a, r) => a + f(r), 0) / of.length;
+    const gap = 100 * mean((r) => r.bayes - r.accuracy);
     console.log(
-      `  data seed ${r.seed}, run seed ${runSeed}: ${r.pairs} pairs, ${r.held} held out\n` +
-        `    accuracy ${pct(r.accuracy)} vs the dataset's Bayes accuracy ${pct(r.bayes)}: ${(100 * (r.bayes - r.accuracy)).toFixed(1)} points below (target ≤ ${TARGET_POINTS}), ratio ${(r.accuracy / r.bayes).toFixed(3)}\n` +
-        `    label noise out: expected accuracy ${pct(r.expected)} vs Bayes ${pct(r.heldBayes)} on the same held-out pairs: ${(100 * (r.heldBayes - r.expected)).toFixed(1)} points below, ratio ${(r.expected / r.heldBayes).toFixed(3)}\n` +
-        `    Spearman ρ with the oracle ${r.rho.toFixed(3)}; train ${Math.round(r.tokensPerSecond).toLocaleString('en-US')} tokens/s; sampling ${r.sampleSeconds.toFixed(1)} s, training ${r.trainSeconds.toFixed(1)} s`,
+      `  mean, pooling ${pooling}: accuracy ${pct(mean((r) => r.accuracy))}, Bayes ${pct(mean((r) => r.bayes))}, gap ${gap.toFixed(1)} points (target ≤ ${TARGET_POINTS}: ${gap <= TARGET_POINTS ? 'met' : 'NOT met'}); ` +
+        `label noise out ${(100 * mean((r) => r.heldBayes - r.expected)).toFixed(1)} points`,
     );
   }
-  const mean = (f: (r: SeedResult) => number): number => results.reduce((a, r) => a + f(r), 0) / results.length;
-  const gap = 100 * mean((r) => r.bayes - r.accuracy);
-  console.log(`  mean: accuracy ${pct(mean((r) => r.accuracy))}, Bayes ${pct(mean((r) => r.bayes))}, gap ${gap.toFixed(1)} points (target ≤ ${TARGET_POINTS}: ${gap <= TARGET_POINTS ? 'met' : 'NOT met'}); load now ${loadavg()[0]!.toFixed(2)}`);
+  console.log(`  load now ${loadavg()[0]!.toFixed(2)}`);
 }

@@ -35,6 +35,12 @@ export const rewardModelConfigSchema = z
       .describe(
         'The shipped task whose oracle scores the held-out responses for eval/oracleCorrelation; null: the dataset\'s own task (none for a JSONL file, then the correlation is not measured).',
       ),
+    pooling: z
+      .enum(['last', 'sum'])
+      .default('last')
+      .describe(
+        "Where the scalar head reads the trunk: 'last' — on the last response token (TRL's reward model, the usual choice); 'sum' — w·h summed over every response token plus one bias (a per-token reward, additive like a lexicon score). Saved with the model: RLHF scores the same way.",
+      ),
     holdout: z
       .number()
       .gt(0)

@@ -2,7 +2,7 @@
  * The reward-model run (`reward-model`), TRL RewardTrainer's recipe on the hand-written engine:
  *   pairs (a dataset of this data folder or a TRL JSONL file; skips left out; held-out split by seed) →
  *   per step a batch of B pairs packed as [chosen 0…B−1; rejected 0…B−1] in one forward of the trunk (the SFT model)
- *   → the scalar head at each sequence's last token → Bradley–Terry loss (ties towards ½, optional centring,
+ *   → the scalar head at each sequence's last token (or summed over its response tokens: config.pooling) → Bradley–Terry loss (ties towards ½, optional centring,
  *   loss.ts) → head.backward into dL/dhidden → engine.backward(null, dhidden) → AdamW on trunk and head at the
  *   warm-up + cosine LR, clipped by one norm over both.
  * Evaluation at step 0 (before any update), every evalInterval steps and at the end scores every held-out pair:
@@ -36,7 +36,7 @@ import { ALGO_METRIC } from '../metrics.js';
 import { loadLmFromRun, POLICY_MODEL, readPreferences, splitPairs, type PreferencePair } from '../prefs/common.js';
 import { rewardModelConfigSchema, type RewardModelConfig } from './config.js';
 import { bradleyTerryLoss, pairMetrics, spearman } from './loss.js';
-import { REWARD_HEAD_ARRAY, RewardModel } from './model.js';
+import { poolingArray, poolingFromArray, REWARD_HEAD_ARRAY, REWARD_POOLING_ARRAY, RewardModel, type RewardPooling } from './model.js';
 
 /** Metric keys of the reward-model run: TRL RewardTrainer's names where it has them. */
 export const RM_METRIC = {
@@ -213,6 +213,7 @@ export async function trainRewardModel(opts: TrainRunOptions): Promise<TrainResu
   let engine: LmEngine;
   let tokenizer: Tokenizer;
   let head: ScalarHead;
+  let pooling: RewardPooling = config.pooling;
   let state: RmState | null = null;
   let moments: { tm: Float32Array; tv: Float32Array; hm: Float32Array; hv: Float32Array } | null = null;
   if (opts.resume) {
@@ -232,6 +233,8 @@ export async function trainRewardModel(opts: TrainRunOptions): Promise<TrainResu
     };
     head = new ScalarHead(C);
     head.params.set(arr(REWARD_HEAD_ARRAY, C + 1));
+    pooling = poolingFromArray(ckpt.arrays[REWARD_POOLING_ARRAY], `checkpoint at step ${ckpt.step} in ${opts.runDir}`);
+    if (pooling !== config.pooling) log(`warning: config.pooling is ${config.pooling}, but the run was started with ${pooling}; resuming with ${pooling}`);
     moments = { tm: arr('adam.m', engine.params.length), tv: arr('adam.v', engine.params.length), hm: arr('headAdam.m', C + 1), hv: arr('headAdam.v', C + 1) };
     state = s;
   } else {
@@ -240,7 +243,7 @@ export async function trainRewardModel(opts: TrainRunOptions): Promise<TrainResu
     head = new ScalarHead(engine.config.nEmbd, opts.seed, HEAD_INIT_STD);
     log(`starting from ${init.from} (${engine.params.length} parameters, ${tokenizer.kind} tokenizer of ${tokenizer.vocabSize} tokens) with a new reward head`);
   }
-  const model = new RewardModel(engine, tokenizer, head);
+  const model = new RewardModel(engine, tokenizer, head, pooling);
   const ctx = engine.config.ctx;
   const train = encodePairs(model, split.train);
   const held = encodePairs(model, split.eval);
@@ -340,6 +343,7 @@ export async function trainRewardModel(opts: TrainRunOptions): Promise<TrainResu
         models: { [POLICY_MODEL]: lmArtifacts(engine, tokenizer) },
         arrays: {
           [REWARD_HEAD_ARRAY]: head.params.slice(),
+          [REWARD_POOLING_ARRAY]: poolingArray(pooling),
           'adam.m': trunkAdam.m.slice(), 'adam.v': trunkAdam.v.slice(), 'headAdam.m': headAdam.m.slice(), 'headAdam.v': headAdam.v.slice(), // prettier-ignore
         },
         state: s,
@@ -374,7 +378,7 @@ export async function trainRewardModel(opts: TrainRunOptions): Promise<TrainResu
       const N = packed.B * packed.T;
       const C = engine.config.nEmbd;
       dhidden.fill(0, 0, N * C);
-      head.backward(engine.hidden, packed.last, dRewards, dhidden);
+      model.backwardPacked(packed, dRewards, dhidden);
       engine.backward(null, dhidden.subarray(0, N * C));
       const norm = gradNorm(engine, head);
       if (!Number.isFinite(norm) || !Number.isFinite(loss)) throw new Error(`the loss or its gradient is not finite at step ${step} (loss ${loss}, gradient norm ${norm}); try a lower lr`);

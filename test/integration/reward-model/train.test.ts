@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainRunOptions } from '../../../core/algos/loop.js';
 import { pairMetrics } from '../../../core/algos/reward-model/loss.js';
-import { loadRewardModel, REWARD_HEAD_ARRAY } from '../../../core/algos/reward-model/model.js';
+import { loadRewardModel, poolingFromArray, REWARD_HEAD_ARRAY, REWARD_POOLING_ARRAY, RewardModel } from '../../../core/algos/reward-model/model.js';
 import { encodePairs, scorePairs, trainRewardModel } from '../../../core/algos/reward-model/train.js';
 import { readPreferences, splitPairs } from '../../../core/algos/prefs/common.js';
 import { resolveConfig } from '../../../core/algos/registry.js';
@@ -123,7 +123,28 @@ describe('reward-model run', () => {
     expect(m.accuracy).toBeCloseTo(last['eval/accuracy']!, 12);
     const ckpt = await loadCheckpoint(o.runDir, 'latest');
     expect(Object.keys(ckpt.models)).toEqual(['lm']);
-    expect(Object.keys(ckpt.arrays).sort()).toEqual(['adam.m', 'adam.v', 'headAdam.m', 'headAdam.v', REWARD_HEAD_ARRAY].sort());
+    expect(Object.keys(ckpt.arrays).sort()).toEqual(['adam.m', 'adam.v', 'headAdam.m', 'headAdam.v', REWARD_HEAD_ARRAY, REWARD_POOLING_ARRAY].sort());
+    expect(rm.pooling).toBe('last');
+  });
+
+  it("pooling 'sum' is saved with the model: loadRewardModel scores as the run did; a damaged pooling array is refused by name", { timeout: 120_000 }, async () => {
+    const o = opts({ dataset: small.id, holdout: 0.25, pooling: 'sum' }, 2);
+    await trainRewardModel(o);
+    const rm = await loadRewardModel(o.runId, join(home, 'runs', 'some-rlhf-run'), null, 'config.rewardModel');
+    expect(rm.pooling).toBe('sum');
+    const prefs = await readPreferences(small.id, home);
+    const held = encodePairs(rm, splitPairs(prefs.pairs, 0.25, 5).eval);
+    const s = scorePairs(rm, held);
+    const last = o.metrics[o.metrics.length - 1]![1];
+    expect(pairMetrics(s.chosen, s.rejected, held.map((p) => p.pair.tie)).meanReward).toBeCloseTo(last['eval/mean_reward']!, 5);
+    // The same weights read with the last-token head score differently: the pooling is what was saved, not a default.
+    const asLast = new RewardModel(rm.engine, rm.tokenizer, rm.head, 'last');
+    expect(Array.from(scorePairs(asLast, held).chosen)).not.toEqual(Array.from(s.chosen));
+    const ckpt = await loadCheckpoint(o.runDir, 'latest');
+    expect(ckpt.arrays[REWARD_POOLING_ARRAY]).toEqual(Float32Array.of(1));
+    expect(poolingFromArray(undefined, 'old checkpoint')).toBe('last'); // written before pooling existed
+    expect(() => poolingFromArray(Float32Array.of(7), 'run x step 2')).toThrow(/run x step 2 has a damaged 'rewardPooling' array/);
+    expect(() => poolingFromArray(Float32Array.of(0.5), 'run x step 2')).toThrow(/damaged/);
   });
 
   it('ties train towards ½ and skips are left out; a TRL JSONL file works too (no task: no oracle correlation unless config.task)', { timeout: 120_000 }, async () => {

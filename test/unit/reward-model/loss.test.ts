@@ -11,7 +11,7 @@ import { RewardModel } from '../../../core/algos/reward-model/model.js';
 import { packPairs, PairSchedule, type EncodedPair } from '../../../core/algos/reward-model/train.js';
 import type { LmConfig } from '../../../core/lm/config.js';
 import { LmEngine } from '../../../core/lm/engine.js';
-import { ScalarHead } from '../../../core/lm/seq.js';
+import { packSequences, ScalarHead } from '../../../core/lm/seq.js';
 import { trainChar } from '../../../core/lm/tokenizer.js';
 
 describe('Bradley–Terry loss', () => {
@@ -123,12 +123,12 @@ describe('batches', () => {
 describe('the whole reward-model loss through head and trunk', () => {
   const shape: LmConfig = { nLayer: 2, nEmbd: 8, nHead: 2, ctx: 12, vocabSize: 0, dropout: 0 };
 
-  it('engine.backward(null, head.backward(dL/dr)) agrees with central finite differences of the loss', () => {
+  it.each(['last', 'sum'] as const)('pooling %s: engine.backward(null, backwardPacked(dL/dr)) agrees with central finite differences of the loss', (pooling) => {
     const tok = trainChar('abcdefgh ', 260);
     const engine = new LmEngine({ ...shape, vocabSize: tok.vocabSize }, 1);
     const rng = new Rng(9);
     for (let i = 0; i < engine.params.length; i++) engine.params[i] += (rng.uniform() - 0.5) * 0.4;
-    const model = new RewardModel(engine, tok, new ScalarHead(shape.nEmbd, 3, 0.5));
+    const model = new RewardModel(engine, tok, new ScalarHead(shape.nEmbd, 3, 0.5), pooling);
     const texts: [string, string, string, boolean][] = [
       ['ab', 'cde', 'f', false],
       ['c', 'hh', 'gab', true],
@@ -146,7 +146,7 @@ describe('the whole reward-model loss through head and trunk', () => {
     const r = model.scorePacked(packed, true);
     const { dRewards } = bradleyTerryLoss(r, tie, 0.1);
     const dhidden = new Float32Array(packed.B * packed.T * shape.nEmbd);
-    model.head.backward(engine.hidden, packed.last, dRewards, dhidden);
+    model.backwardPacked(packed, dRewards, dhidden);
     engine.backward(null, dhidden);
     const check = (params: Float32Array, grads: Float32Array, picks: number[]): number => {
       let worst = 0;
@@ -175,5 +175,29 @@ describe('the whole reward-model loss through head and trunk', () => {
     let nonzero = 0;
     for (const g of engine.grads) if (g !== 0) nonzero++;
     expect(nonzero).toBeGreaterThan(engine.params.length / 3);
+  });
+
+  it("pooling sum is w·h_t summed over the response tokens' positions plus b once; last is the head at the last token", () => {
+    const tok = trainChar('abcdefgh ', 260);
+    const engine = new LmEngine({ ...shape, vocabSize: tok.vocabSize }, 2);
+    const head = new ScalarHead(shape.nEmbd, 4, 0.5);
+    head.params[shape.nEmbd] = 0.75; // a bias that would show if it were added per token
+    const sum = new RewardModel(engine, tok, head, 'sum');
+    const last = new RewardModel(engine, tok, head, 'last');
+    const enc = sum.encode(['ab', 'c'], ['cdef', 'g']);
+    const packed = packSequences(shape.ctx, enc.prompts, enc.responses, tok.ids.pad);
+    const rSum = sum.scorePacked(packed);
+    const rLast = last.scorePacked(packed);
+    const C = shape.nEmbd;
+    const wh = (pos: number) => Array.from({ length: C }, (_, k) => head.params[k] * engine.hidden[pos * C + k]).reduce((a, b) => a + b, 0);
+    for (let b = 0; b < 2; b++) {
+      const start = enc.prompts[b].length; // response token t sits at position promptLen + t of row b
+      const n = enc.responses[b].length;
+      let want = head.params[C];
+      for (let t = 0; t < n; t++) want += wh(b * packed.T + start + t);
+      expect(rSum[b]).toBeCloseTo(want, 5);
+      expect(rLast[b]).toBeCloseTo(wh(b * packed.T + start + n - 1) + head.params[C], 5);
+    }
+    expect(() => new RewardModel(engine, tok, head, 'mean' as never)).toThrow(/pooling must be one of last, sum/);
   });
 });
