@@ -11,7 +11,8 @@
  *                60%), RLHF vs DPO, the KL to SFT each reached
  * Wall time and tokens/s per stage (the training stages' own time/tokensPerSecond; for sampling stages the response
  * tokens generated per second). PREFS_BENCH_QUICK=1 shrinks every stage (a smoke run, numbers meaningless);
- * PREFS_BENCH_RM_POOLING=sum trains the reward model with pooling 'sum' (default 'last', the config's default).
+ * PREFS_BENCH_RM_POOLING=sum trains the reward model with pooling 'sum' (default 'last', the config's default);
+ * PREFS_BENCH_RLHF_KL sets the RLHF run's klCoef and PREFS_BENCH_SEED the seed of every stage.
  * Run alone: `npx tsx test/bench/prefs.ts`.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -37,8 +38,13 @@ import { initBackend } from '../../core/tensor/backend.js';
 const SFT = join(process.cwd(), 'test', 'fixtures', 'lm', 'sentiment-sft');
 const QUICK = process.env.PREFS_BENCH_QUICK === '1';
 const RM_POOLING = process.env.PREFS_BENCH_RM_POOLING ?? 'last';
+/** PREFS_BENCH_RLHF_KL: the RLHF run's klCoef (β of the per-token KL penalty; default the config's 0.05). */
+const RLHF_KL = Number(process.env.PREFS_BENCH_RLHF_KL ?? 0.05);
+if (!(RLHF_KL >= 0)) throw new Error(`PREFS_BENCH_RLHF_KL must be a number ≥ 0, got ${JSON.stringify(process.env.PREFS_BENCH_RLHF_KL)}`);
 if (RM_POOLING !== 'last' && RM_POOLING !== 'sum') throw new Error(`PREFS_BENCH_RM_POOLING must be last or sum, got ${JSON.stringify(RM_POOLING)}`);
-const SEED = 1;
+/** PREFS_BENCH_SEED (default 1) seeds every stage: sampling, labels, each run and the comparison. */
+const SEED = Number(process.env.PREFS_BENCH_SEED ?? 1);
+if (!Number.isSafeInteger(SEED) || SEED < 0) throw new Error(`PREFS_BENCH_SEED must be a non-negative integer, got ${JSON.stringify(process.env.PREFS_BENCH_SEED)}`);
 /**
  * Bradley–Terry inverse temperature of the oracle labeller. AFINN differences between two SFT samples are mostly a
  * few points (scores −6…12), so β = 1 gives labels that are usually but not always right — a Bayes accuracy well
@@ -149,11 +155,11 @@ export async function bench(): Promise<void> {
     );
 
     // 4. RLHF with it.
-    const rl = await train(trainRlhfPpo, home, 'rlhf-ppo', 'rlhf', { init: SFT, rewardModel: 'rm', task: 'sentiment', rolloutPrompts: S.rlhfPrompts, maxNewTokens: S.maxNewTokens, evalInterval: 10, evalPrompts: 50, checkpointInterval: 1000 }, S.rlhfSteps);
+    const rl = await train(trainRlhfPpo, home, 'rlhf-ppo', 'rlhf', { init: SFT, rewardModel: 'rm', task: 'sentiment', klCoef: RLHF_KL, rolloutPrompts: S.rlhfPrompts, maxNewTokens: S.maxNewTokens, evalInterval: 10, evalPrompts: 50, checkpointInterval: 1000 }, S.rlhfSteps);
     const rlLines = metrics(home, 'rlhf');
     stages.push({ name: 'rlhf-ppo', seconds: rl.seconds, tokensPerSecond: last(rlLines, 'time/tokensPerSecond') });
     console.log(
-      `4. rlhf-ppo: ${S.rlhfSteps} iterations × ${S.rlhfPrompts} rollouts; objective/scores (r_φ) ${fmt(first(rlLines, 'objective/scores'), 2)} → ${fmt(last(rlLines, 'objective/scores'), 2)}, ` +
+      `4. rlhf-ppo: ${S.rlhfSteps} iterations × ${S.rlhfPrompts} rollouts, klCoef ${RLHF_KL}; objective/scores (r_φ) ${fmt(first(rlLines, 'objective/scores'), 2)} → ${fmt(last(rlLines, 'objective/scores'), 2)}, ` +
         `objective/kl ${fmt(last(rlLines, 'objective/kl'), 2)}; eval/oracleScore ${fmt(first(rlLines, 'eval/oracleScore'), 2)} → ${fmt(last(rlLines, 'eval/oracleScore'), 2)}, eval/kl ${fmt(last(rlLines, 'eval/kl'), 2)}; ${fmt(rl.seconds)} s`,
     );
 
