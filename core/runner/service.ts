@@ -351,8 +351,20 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   let lastRequestEnded = 0;
   const PACE_QUIET_MS = 100;
   const PACE_MAX_MS = 250;
+  // Only work that has run PACE_WORK_MS since the scan last gave way waits: a folder of small runs is scanned
+  // without a pause (system:info waits on the scan, and the renderer waits on system:info for the data folder).
+  const PACE_WORK_MS = 50;
+  let lastGaveWay = 0;
   const pace = async (): Promise<void> => {
     const started = performance.now();
+    if (started - lastGaveWay < PACE_WORK_MS) return;
+    try {
+      await giveWay(started);
+    } finally {
+      lastGaveWay = performance.now();
+    }
+  };
+  const giveWay = async (started: number): Promise<void> => {
     for (;;) {
       const now = performance.now();
       const quietFor = requestsInFlight > 0 ? 0 : now - lastRequestEnded;
@@ -364,6 +376,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   // Each run's integrity line, recomputed only when its record changed (a damaged file is found by reading the folder).
   const integrityCache = new Map<string, { signature: string; summary: string | null }>();
   const damagedRuns = async (): Promise<DamagedRunInfo[]> => {
+    lastGaveWay = performance.now(); // the scan's work counts from here
     const out: DamagedRunInfo[] = [];
     const runs = store.listRuns();
     const live = new Set(runs.map((r) => r.id));

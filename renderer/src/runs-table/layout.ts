@@ -65,6 +65,25 @@ export function loadLayout(home: string | null | undefined, storage: KeyValueSto
   }
 }
 
+/**
+ * The layout of data folder `home` once it is known. A page that was changed and closed (or reloaded) before it
+ * learned its data folder left its layout under the unkeyed entry; when `home` has none of its own, that one is
+ * taken, saved under `home` and the unkeyed entry emptied (so it is not handed to another folder later).
+ */
+export function loadLayoutOf(home: string, storage: KeyValueStorage | undefined = browserStorage()): RunsTableLayout {
+  try {
+    if (storage?.getItem(layoutStorageKey(home))) return loadLayout(home, storage);
+    const unkeyed = storage?.getItem(layoutStorageKey(null));
+    if (!unkeyed) return defaultLayout();
+    const layout = loadLayout(null, storage);
+    saveLayout(home, layout, storage);
+    storage?.setItem(layoutStorageKey(null), '');
+    return layout;
+  } catch {
+    return defaultLayout();
+  }
+}
+
 export function saveLayout(home: string | null | undefined, layout: RunsTableLayout, storage: KeyValueStorage | undefined = browserStorage()): void {
   try {
     storage?.setItem(layoutStorageKey(home), JSON.stringify(layout));

@@ -5,7 +5,7 @@
  */
 import type { RunInfo, RunStatus, RunTableRow } from '../../../core/api/contract.js';
 import { columnValue, compareValues } from '../runs-table/columns.js';
-import { loadLayout, saveLayout, type RunsTableLayout } from '../runs-table/layout.js';
+import { loadLayout, loadLayoutOf, saveLayout, type RunsTableLayout } from '../runs-table/layout.js';
 import { SvelteSet } from 'svelte/reactivity';
 import { api, ApiCallError, errorText } from '../lib/api.js';
 
@@ -130,7 +130,7 @@ export class RunsState {
     // Changes made before the data folder was known (system:info can arrive after the first rows on a busy
     // machine) are the user's latest: keep them, saved under the folder, instead of loading over them.
     if (first && this.#changedBeforeHome) saveLayout(home, $state.snapshot(this.layout));
-    else this.layout = loadLayout(home);
+    else this.layout = home === null ? loadLayout(null) : loadLayoutOf(home);
     this.#changedBeforeHome = false;
   }
 

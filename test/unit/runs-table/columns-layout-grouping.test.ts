@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunInfo, RunTableRow } from '../../../core/api/contract.js';
 import { availableColumns, columnLabel, columnValue, compareValues, flattenConfig, parseColumn } from '../../../renderer/src/runs-table/columns.js';
 import { groupRuns } from '../../../renderer/src/runs-table/grouping.js';
-import { defaultLayout, layoutStorageKey, loadLayout, moveColumn, parseLayout, saveLayout } from '../../../renderer/src/runs-table/layout.js';
+import { defaultLayout, layoutStorageKey, loadLayout, loadLayoutOf, moveColumn, parseLayout, saveLayout } from '../../../renderer/src/runs-table/layout.js';
 
 function run(id: string, config: Record<string, unknown>, extra: Partial<RunInfo> = {}): RunInfo {
   return {
@@ -84,6 +84,19 @@ describe('layout', () => {
     const throwing = { getItem: () => { throw new Error('disabled'); }, setItem: () => { throw new Error('full'); } };
     expect(loadLayout('/x', throwing)).toEqual(defaultLayout());
     expect(() => saveLayout('/x', l, throwing)).not.toThrow();
+  });
+
+  it('a layout saved before the data folder was known is taken by the folder without one, once', () => {
+    const store = new Map<string, string>();
+    const storage = { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) };
+    const early = { ...defaultLayout(), groupBy: 'config:lr', collapsed: ['0.0001'] };
+    saveLayout(null, early, storage); // changed, then reloaded before system:info answered
+    const own = { ...defaultLayout(), groupBy: 'algo' };
+    saveLayout('/data/has-own', own, storage);
+    expect(loadLayoutOf('/data/has-own', storage)).toEqual(own); // a folder's own layout wins
+    expect(loadLayoutOf('/data/a', storage)).toEqual(early);
+    expect(loadLayout('/data/a', storage)).toEqual(early); // now saved under the folder
+    expect(loadLayoutOf('/data/b', storage)).toEqual(defaultLayout()); // and not handed on
   });
 
   it('moves columns within bounds', () => {
