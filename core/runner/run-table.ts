@@ -59,60 +59,28 @@ export function compactSpark(spark: { steps: number[]; values: number[] }): { st
  * value; none (or no finite one) gives null. Steps must not decrease.
  */
 export function normalisedAuc(steps: ArrayLike<number>, values: ArrayLike<number>): number | null {
-  let area = 0;
-  let first: number | null = null;
-  let prevX = NaN;
-  let prevY = NaN;
-  let lastY: number | null = null;
+  const points = new Float64Array(3 * values.length);
   for (let i = 0; i < values.length; i++) {
-    const x = steps[i]!;
-    const y = values[i]!;
-    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-    if (first === null) first = x;
-    else {
-      if (x < prevX) throw new Error(`normalisedAuc needs non-decreasing steps (step ${x} after ${prevX})`);
-      area += ((y + prevY) / 2) * (x - prevX);
-    }
-    prevX = x;
-    prevY = y;
-    lastY = y;
+    points[3 * i] = steps[i]!;
+    points[3 * i + 2] = values[i]!;
   }
-  if (first === null) return null;
-  const span = prevX - first;
-  return span > 0 ? area / span : lastY;
+  return chunkAuc([points]);
 }
 
 /** Steps and values of one key's point chunks (float64 triples step, wallTime, value) as flat arrays. */
-function flatten(chunks: readonly Float64Array[]): { steps: Float64Array; wallTimes: Float64Array; values: Float64Array } {
+function flatten(chunks: readonly Float64Array[]): { steps: Float64Array; values: Float64Array } {
   let n = 0;
   for (const c of chunks) n += c.length / 3;
   const steps = new Float64Array(n);
-  const wallTimes = new Float64Array(n);
   const values = new Float64Array(n);
   let j = 0;
   for (const c of chunks) {
     for (let i = 0; i < c.length; i += 3, j++) {
       steps[j] = c[i]!;
-      wallTimes[j] = c[i + 1]!;
       values[j] = c[i + 2]!;
     }
   }
-  return { steps, wallTimes, values };
-}
-
-/**
- * Index of the first point at which the `window`-point moving mean of `values` is ≥ threshold, or −1: the criterion of
- * core/algos/threshold.ts's stepsToThreshold over typed arrays (a 1M-point run would otherwise need 1M objects).
- */
-export function thresholdIndex(values: ArrayLike<number>, threshold: number, window = 20): number {
-  if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
-  let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    sum += values[i]!;
-    if (i >= window) sum -= values[i - window]!;
-    if (i >= window - 1 && sum / window >= threshold) return i;
-  }
-  return -1;
+  return { steps, values };
 }
 
 /**
@@ -156,7 +124,7 @@ export function chunkSparkline(chunks: readonly Float64Array[], maxPoints = SPAR
   return out;
 }
 
-/** normalisedAuc() over a key's point chunks (float64 triples), in place. */
+/** normalisedAuc() over a key's point chunks (float64 triples step, wallTime, value), in place. */
 export function chunkAuc(chunks: readonly Float64Array[]): number | null {
   let area = 0;
   let first: number | null = null;
@@ -184,10 +152,13 @@ export function chunkAuc(chunks: readonly Float64Array[]): number | null {
 }
 
 /**
- * thresholdIndex() over a key's point chunks (a ring of the last `window` values in place of random access; the same
- * sums in the same order): the step of the first point reached, and the wall time of the first point at that step.
+ * The first point at which the `window`-point moving mean of a key's values is ≥ threshold — the criterion of
+ * core/algos/threshold.ts's stepsToThreshold, over the point chunks in place (a ring of the last `window` values; a
+ * 1M-point run would otherwise need 1M objects): its step, and the wall time of the first point at that step; null
+ * when never reached.
  */
 export function chunkThreshold(chunks: readonly Float64Array[], threshold: number, window = 20): { step: number; wallTime: number } | null {
+  if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
   const ring = new Float64Array(window);
   let sum = 0;
   let i = 0;
@@ -246,13 +217,10 @@ export async function readRunTableRow(id: string, dir: string, env: string): Pro
   let solved: RunTableRow['solved'] = null;
   const episodeKey = metrics[METRIC.episodicReturn] ? METRIC.episodicReturn : curveKey;
   if (threshold !== null && episodeKey) {
-    const { steps, wallTimes, values } = flatten(data.get(episodeKey)!);
-    const i = thresholdIndex(values, threshold);
-    if (i >= 0) {
-      const step = steps[i]!;
+    const reached = chunkThreshold(data.get(episodeKey)!, threshold);
+    if (reached) {
       const first = (await reader.readFrom(0, { maxBytes: 4096 })).records[0]?.wallTime ?? null;
-      const at = wallTimes[steps.indexOf(step)] ?? null;
-      solved = { step, seconds: first !== null && at !== null ? Math.max(0, at - first) : null };
+      solved = { step: reached.step, seconds: first !== null ? Math.max(0, reached.wallTime - first) : null };
     }
   }
   return { id, metrics, spark, auc, threshold, solved };

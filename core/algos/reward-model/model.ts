@@ -61,11 +61,19 @@ export class RewardModel {
     return { prompts: p, responses: r };
   }
 
+  /** The last batch's pooled positions: scorePacked and backwardPacked of one step share them. */
+  #lastPooled: { packed: PackedSequences; pooled: ReturnType<typeof pooledPositions> } | null = null;
+
+  #pooled(packed: PackedSequences): ReturnType<typeof pooledPositions> {
+    if (this.#lastPooled?.packed !== packed) this.#lastPooled = { packed, pooled: pooledPositions(packed, this.pooling) };
+    return this.#lastPooled.pooled;
+  }
+
   /** r of each sequence of a packed batch, by a forward of it (the head pooled as `pooling` says). */
   scorePacked(packed: PackedSequences, training = false): Float32Array {
     this.engine.forward(packed.tokens, packed.B, packed.T, training);
     if (this.pooling === 'last') return this.head.forward(this.engine.hidden, packed.last);
-    const { positions, start } = pooledPositions(packed, this.pooling);
+    const { positions, start } = this.#pooled(packed);
     const perToken = this.head.forward(this.engine.hidden, positions); // each w·h_t + b
     const bias = this.head.params[this.head.C];
     const out = new Float32Array(packed.B);
@@ -87,7 +95,7 @@ export class RewardModel {
       this.head.backward(this.engine.hidden, packed.last, dRewards, dhidden);
       return;
     }
-    const { positions, start } = pooledPositions(packed, this.pooling);
+    const { positions, start } = this.#pooled(packed);
     const g = new Float32Array(positions.length);
     let extraBias = 0; // the bias enters r_b once, not once per token
     for (let b = 0; b < packed.B; b++) {

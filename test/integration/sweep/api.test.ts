@@ -11,6 +11,7 @@ import type { RunInfo } from '../../../core/api/contract.js';
 import type { SweepDetail, SweepInfo } from '../../../core/api/sweeps.js';
 import type { AppBackend } from '../../../core/runner/service.js';
 import { processStartTime, RunStore } from '../../../core/store/index.js';
+import type { SweepRecord } from '../../../core/store/schema.js';
 import { call, EventLog, openFake, tempHome } from '../../unit/runner/helpers.js';
 import { until } from '../folder/cli.js';
 
@@ -41,6 +42,25 @@ async function invokeError(channel: string, payload: unknown) {
   const r = await backend.invoke(channel, payload);
   if (r.ok) throw new Error(`${channel} succeeded`);
   return r.error;
+}
+
+/** The record of a running one-point sweep 'cli-sweep' that another process (`owner`) saved. */
+function cliSweep(owner: SweepRecord['owner'], runs: SweepRecord['runs']): SweepRecord {
+  const t = new Date().toISOString();
+  return {
+    id: 'cli-sweep',
+    name: 'from the CLI',
+    spec: { algo: 'fake', env: 'CartPole-v1', method: 'grid', parameters: { tickMs: { values: [1] } }, seeds: [1] },
+    status: 'running',
+    points: [{ index: 0, params: { tickMs: 1 } }],
+    runs,
+    plannedRuns: 1,
+    createdAt: t,
+    updatedAt: t,
+    endedAt: null,
+    owner,
+    error: null,
+  };
 }
 
 describe('sweeps over the API', () => {
@@ -133,21 +153,7 @@ describe('sweeps over the API', () => {
 
   it("lists another process's sweep, marking one whose owner is gone stopped", async () => {
     const other = await RunStore.open(home);
-    const t = new Date().toISOString();
-    await other.saveSweep({
-      id: 'cli-sweep',
-      name: 'from the CLI',
-      spec: { algo: 'fake', env: 'CartPole-v1', method: 'grid', parameters: { tickMs: { values: [1] } }, seeds: [1] },
-      status: 'running',
-      points: [{ index: 0, params: { tickMs: 1 } }],
-      runs: [],
-      plannedRuns: 1,
-      createdAt: t,
-      updatedAt: t,
-      endedAt: null,
-      owner: { pid: 2 ** 22 + 12345, startTime: null, host: (await import('node:os')).hostname(), kind: 'cli' },
-      error: null,
-    });
+    await other.saveSweep(cliSweep({ pid: 2 ** 22 + 12345, startTime: null, host: hostname(), kind: 'cli' }, []));
     await other.close();
     await backend.manager.pollFolder();
     const [listed] = await call<SweepInfo[]>(backend, 'sweeps:list');
@@ -163,21 +169,7 @@ describe('sweeps over the API', () => {
       const other = await RunStore.open(home);
       const run = await other.createRun({ algo: 'fake', env: 'CartPole-v1', config: {}, seed: 1, tags: ['sweep:cli-sweep', 'sweep-point:0'], owner });
       await other.updateRun(run.id, { status: 'running', startedAt: new Date() });
-      const t = new Date().toISOString();
-      await other.saveSweep({
-        id: 'cli-sweep',
-        name: 'from the CLI',
-        spec: { algo: 'fake', env: 'CartPole-v1', method: 'grid', parameters: { tickMs: { values: [1] } }, seeds: [1] },
-        status: 'running',
-        points: [{ index: 0, params: { tickMs: 1 } }],
-        runs: [{ runId: run.id, point: 0, seed: 1 }],
-        plannedRuns: 1,
-        createdAt: t,
-        updatedAt: t,
-        endedAt: null,
-        owner,
-        error: null,
-      });
+      await other.saveSweep(cliSweep(owner, [{ runId: run.id, point: 0, seed: 1 }]));
       await other.close();
       await backend.manager.pollFolder();
       const error = await invokeError('runs:stop', { id: run.id });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RunTableRow } from '../../../core/api/contract.js';
 import { stepsToThreshold } from '../../../core/algos/threshold.js';
 import { Rng } from '../../../core/common/rng.js';
-import { chunkAuc, chunkSparkline, chunkThreshold, compactSpark, isRunTableRow, normalisedAuc, RUN_TABLE_CACHE_FILE, RunTableCache, sparkline, thresholdIndex } from '../../../core/runner/run-table.js';
+import { chunkAuc, chunkSparkline, chunkThreshold, compactSpark, isRunTableRow, normalisedAuc, RUN_TABLE_CACHE_FILE, RunTableCache, sparkline } from '../../../core/runner/run-table.js';
 import { MetricWriter, RunStore } from '../../../core/store/index.js';
 import { call, openFake, tempHome } from './helpers.js';
 
@@ -39,7 +39,10 @@ describe('compactSpark', () => {
   });
 });
 
-describe('thresholdIndex', () => {
+/** One chunk of float64 triples (step, wallTime = step / 10, value). */
+const pointsOf = (steps: readonly number[], values: readonly number[]): Float64Array[] => [Float64Array.from(steps.flatMap((s, i) => [s, s / 10, values[i]!]))];
+
+describe('chunkThreshold', () => {
   it('finds the point stepsToThreshold names (the 20-point moving mean ≥ threshold), on seeded noisy curves', () => {
     const rng = new Rng(7);
     let found = 0;
@@ -48,14 +51,13 @@ describe('thresholdIndex', () => {
       const values = Array.from({ length: n }, (_, i) => (i / n) * 500 + 60 * rng.normal());
       const steps = values.map((_, i) => (i + 1) * 100);
       const expected = stepsToThreshold(values.map((ret, i) => ({ step: steps[i]!, ret })), 400);
-      const i = thresholdIndex(Float64Array.from(values), 400);
-      expect(i >= 0 ? steps[i] : null).toBe(expected);
+      expect(chunkThreshold(pointsOf(steps, values), 400)?.step ?? null).toBe(expected);
       if (expected !== null) found++;
     }
     expect(found).toBeGreaterThan(5); // both outcomes occur
     expect(found).toBeLessThan(50);
-    expect(thresholdIndex([1, 2, 3], 2, 2)).toBe(2);
-    expect(() => thresholdIndex([1], 0, 0)).toThrow(/window/);
+    expect(chunkThreshold(pointsOf([1, 2, 3], [1, 2, 3]), 2, 2)).toEqual({ step: 3, wallTime: 0.3 });
+    expect(() => chunkThreshold(pointsOf([1], [1]), 0, 0)).toThrow(/window/);
   });
 });
 
@@ -71,7 +73,7 @@ describe('normalisedAuc', () => {
 });
 
 describe('chunk readers (the points as float64 triples step, wallTime, value, split into chunks)', () => {
-  it('give what sparkline, normalisedAuc and thresholdIndex give on the flattened points, for any chunking', () => {
+  it('give what sparkline, normalisedAuc and stepsToThreshold give on the flattened points, for any chunking', () => {
     const rng = new Rng(11);
     for (let trial = 0; trial < 40; trial++) {
       const n = 1 + Math.floor(rng.uniform() * 400);
@@ -88,8 +90,8 @@ describe('chunk readers (the points as float64 triples step, wallTime, value, sp
       }
       expect(chunkSparkline(chunks)).toEqual(sparkline(steps, values));
       expect(chunkAuc(chunks)).toBe(normalisedAuc(steps, values));
-      const i = thresholdIndex(Float64Array.from(values), 400);
-      expect(chunkThreshold(chunks, 400)).toEqual(i >= 0 ? { step: steps[i], wallTime: walls[i] } : null);
+      const step = stepsToThreshold(values.map((ret, i) => ({ step: steps[i]!, ret })), 400);
+      expect(chunkThreshold(chunks, 400)).toEqual(step === null ? null : { step, wallTime: walls[steps.indexOf(step)] });
     }
     // A non-finite value goes through sparkline() itself (skipped there), and is skipped by the AUC.
     const odd = [Float64Array.from([1, 0, 5, 2, 0, NaN, 3, 0, 7])];
