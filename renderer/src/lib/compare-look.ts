@@ -15,11 +15,16 @@ export interface ColourSource {
   createdAt: string;
 }
 
-/** Run id → colour (and `group:<key>` → colour for each group, after the runs), distinct up to the palette size. */
+/**
+ * Run id → colour, and `group:<key>` → colour for each group, each distinct up to the palette size. Groups take the
+ * palette from its first (most distinct) slot on their own: a grouped chart draws every member in its group's
+ * colour, so groups never share a chart with ungrouped run colours, and two groups must not get two late,
+ * near-identical slots (two pinks when they came after seven runs).
+ */
 export function compareColours(runs: readonly ColourSource[], groups: readonly RunGroup[] = []): Map<string, string> {
   const ordered = [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
-  const ids = [...ordered.map((r) => r.id), ...groups.map((g) => `group:${g.key}`)];
-  return new Map(ids.map((id, i) => [id, RUN_PALETTE[SPREAD[i % SPREAD.length]!]!]));
+  const slot = (i: number): string => RUN_PALETTE[SPREAD[i % SPREAD.length]!]!;
+  return new Map([...ordered.map((r, i) => [r.id, slot(i)] as const), ...groups.map((g, i) => [`group:${g.key}`, slot(i)] as const)]);
 }
 
 const MAX_LABEL = 60;

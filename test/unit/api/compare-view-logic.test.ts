@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricRecord, MetricSeries, RolloutFrame } from '../../../core/api/contract.js';
 import { buildLines, SeriesCache } from '../../../renderer/src/compare/chart-model.js';
 import { compareColours, readableGroups } from '../../../renderer/src/lib/compare-look.js';
+import { RUN_PALETTE } from '../../../renderer/src/analysis/colours.js';
 import {
   appendRecords,
   emptySeries,
@@ -144,6 +145,19 @@ describe('compare look', () => {
     expect(withGroup.get('a')).toBe(colours.get('a'));
     expect(withGroup.get('group:g')).toBeDefined();
     expect([...withGroup.values()]).not.toContain(undefined);
+  });
+
+  it('gives groups the most distinct colours of their own, however many runs come before them', () => {
+    const many = Array.from({ length: 9 }, (_, i) => ({ id: `r${i}`, createdAt: `2026-01-0${i + 1}T00:00:00Z`, algo: 'ppo', env: 'CartPole-v1' }));
+    const groups = [
+      { key: 'x', label: 'lr=1e-3', runIds: ['r0', 'r1', 'r2', 'r3'] },
+      { key: 'y', label: 'lr=3e-4', runIds: ['r4', 'r5', 'r6', 'r7', 'r8'] },
+    ];
+    const colours = compareColours(many, groups);
+    // the first two palette slots (blue, vermillion), not slots 9 and 10
+    expect(colours.get('group:x')).toBe(RUN_PALETTE[0]);
+    expect(colours.get('group:y')).toBe(RUN_PALETTE[1]);
+    expect(colours.get('r8')).toBe(RUN_PALETTE[8]);
   });
 
   it('names a single all-config group by algorithm and env, and cuts long labels', () => {
