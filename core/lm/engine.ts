@@ -8,10 +8,7 @@
  */
 import { Rng } from '../common/rng.js';
 import { type LmConfig, type ParamLayout, paramLayout, validateConfig } from './config.js';
-import { fastTanh } from '../algos/nn/linalg.js';
-import { matmulNT, transposeInto } from './matmul.js';
-
-const GELU_S = Math.sqrt(2 / Math.PI);
+import { gelu, geluBackward as geluBackwardKernel, linearForward, matmulNN, matmulNT, matmulTN } from './matmul.js';
 
 interface LayerActs {
   ln1: Float32Array; ln1Mean: Float32Array; ln1Rstd: Float32Array; qkv: Float32Array; att: Float32Array; // prettier-ignore
@@ -45,8 +42,8 @@ export class LmEngine {
   #lnfRstd: Float32Array = new Float32Array(0);
   /** Logits, then (after the loss) probabilities, [N, V]. */
   logits: Float32Array = new Float32Array(0);
-  #scratchT: Float32Array = new Float32Array(0);
-  #scratchT2: Float32Array = new Float32Array(0);
+  /** dLoss/dlogits of forwardBackward, [N, V]. */
+  #dlogits: Float32Array = new Float32Array(0);
   #d1: Float32Array = new Float32Array(0);
   #d2: Float32Array = new Float32Array(0);
   #d3: Float32Array = new Float32Array(0);
@@ -113,9 +110,7 @@ export class LmEngine {
     this.#lnfMean = f(N);
     this.#lnfRstd = f(N);
     this.logits = f(N * V);
-    const big = Math.max(N * 4 * C, V * C, N * V, 3 * C * C * 4);
-    this.#scratchT = f(big);
-    this.#scratchT2 = f(Math.max(big, N * V));
+    this.#dlogits = f(N * V);
     this.#d1 = f(N * 4 * C);
     this.#d2 = f(N * 4 * C);
     this.#d3 = f(N * C);
@@ -180,38 +175,22 @@ export class LmEngine {
       residual = a.res3;
     }
     layernormForward(this.#lnf, this.#lnfMean, this.#lnfRstd, residual, P, Lo.lnfw, Lo.lnfb, N, C);
-    matmulNT(this.#lnf, P.subarray(Lo.wte, Lo.wte + V * C), this.logits, N, V, C, false);
+    linearForward(this.logits, this.#lnf, P.subarray(Lo.wte, Lo.wte + V * C), null, N, C, V);
     return this.logits;
   }
 
   /** out[N, OC] = inp[N, IC] · Wᵀ + b, W at `w` [OC, IC]. */
   #linear(out: Float32Array, inp: Float32Array, w: number, b: number, N: number, IC: number, OC: number): void {
     const P = this.params;
-    matmulNT(inp, P.subarray(w, w + OC * IC), out, N, OC, IC, false);
-    for (let n = 0; n < N; n++) {
-      const o = n * OC;
-      for (let j = 0; j < OC; j++) out[o + j] += P[b + j];
-    }
+    linearForward(out, inp, P.subarray(w, w + OC * IC), P.subarray(b, b + OC), N, IC, OC);
   }
 
   /** Backward of #linear: dinp (=) dout·W, dW += doutᵀ·inp, db += Σ dout. */
   #linearBackward(dinp: Float32Array, dout: Float32Array, inp: Float32Array, w: number, b: number, N: number, IC: number, OC: number): void {
     const P = this.params;
     const G = this.grads;
-    const wT = this.#scratchT.subarray(0, IC * OC);
-    transposeInto(P.subarray(w, w + OC * IC), OC, IC, wT);
-    matmulNT(dout, wT, dinp, N, IC, OC, false);
-    const doutT = this.#scratchT.subarray(0, OC * N);
-    transposeInto(dout, N, OC, doutT);
-    const inpT = this.#scratchT2.subarray(0, IC * N);
-    transposeInto(inp, N, IC, inpT);
-    matmulNT(doutT, inpT, G.subarray(w, w + OC * IC), OC, IC, N, true);
-    for (let j = 0; j < OC; j++) {
-      let s = 0;
-      const o = j * N;
-      for (let n = 0; n < N; n++) s += doutT[o + n];
-      G[b + j] += s;
-    }
+    matmulNN(dout, P.subarray(w, w + OC * IC), dinp, N, IC, OC, false);
+    matmulTN(dout, inp, G.subarray(w, w + OC * IC), OC, IC, N, true, G.subarray(b, b + OC));
   }
 
   /**
@@ -262,7 +241,7 @@ export class LmEngine {
     const { B, T } = batch;
     const N = B * T;
     this.forward(batch.tokens, B, T, training);
-    const dlogits = this.#scratchT2.subarray(0, N * this.config.vocabSize);
+    const dlogits = this.#dlogits.subarray(0, N * this.config.vocabSize);
     const { loss } = this.#loss(batch.targets, batch.mask, N, dlogits);
     this.#backward(dlogits, null);
     return loss;
@@ -303,12 +282,8 @@ export class LmEngine {
     const dres = this.#d3; // d(residual stream) [N, C]
     const dlnf = this.#d1.subarray(0, N * C);
     if (dlogits) {
-      matmulNT(dlogits, transposed(P.subarray(Lo.wte, Lo.wte + V * C), V, C, this.#scratchT), dlnf, N, C, V, false);
-      const dlT = this.#scratchT.subarray(0, V * N);
-      transposeInto(dlogits, N, V, dlT);
-      const lnfT = this.#d2.subarray(0, C * N);
-      transposeInto(this.#lnf, N, C, lnfT);
-      matmulNT(dlT, lnfT, G.subarray(Lo.wte, Lo.wte + V * C), V, C, N, true);
+      matmulNN(dlogits, P.subarray(Lo.wte, Lo.wte + V * C), dlnf, N, C, V, false);
+      matmulTN(dlogits, this.#lnf, G.subarray(Lo.wte, Lo.wte + V * C), V, C, N, true);
       if (dhidden) for (let i = 0; i < N * C; i++) dlnf[i] += dhidden[i];
     } else if (dhidden) dlnf.set(dhidden.subarray(0, N * C));
     const L = this.config.nLayer;
@@ -358,12 +333,6 @@ export class LmEngine {
   zeroGrad(): void {
     this.grads.fill(0);
   }
-}
-
-function transposed(src: Float32Array, rows: number, cols: number, scratch: Float32Array): Float32Array {
-  const dst = scratch.subarray(0, rows * cols);
-  transposeInto(src, rows, cols, dst);
-  return dst;
 }
 
 export function checkBatch(batch: Batch, V: number): void {
@@ -420,21 +389,13 @@ function layernormBackward(dinp: Float32Array, G: Float32Array, gw: number, gb: 
   }
 }
 
+/** GELU (GPT-2's tanh form) of n values: the kernel in matmul.ts. */
 export function geluForward(out: Float32Array, inp: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = inp[i];
-    out[i] = 0.5 * x * (1 + fastTanh(GELU_S * (x + 0.044715 * x * x * x)));
-  }
+  gelu(out, inp, n);
 }
 
 function geluBackward(dinp: Float32Array, inp: Float32Array, dout: Float32Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = inp[i];
-    const u = GELU_S * (x + 0.044715 * x * x * x);
-    const th = fastTanh(u);
-    const sech2 = 1 - th * th;
-    dinp[i] = dout[i] * (0.5 * (1 + th) + 0.5 * x * sech2 * GELU_S * (1 + 3 * 0.044715 * x * x));
-  }
+  geluBackwardKernel(dinp, inp, dout, n);
 }
 
 /** Copies head h of part (0 = q, 1 = k, 2 = v) of sequence b from qkv [B, T, 3C] into dst [T, hs]. */
@@ -455,7 +416,6 @@ export function attentionForward(out: Float32Array, att: Float32Array, qkv: Floa
   const q = new Float32Array(T * hs);
   const k = new Float32Array(T * hs);
   const v = new Float32Array(T * hs);
-  const vT = new Float32Array(hs * T);
   const y = new Float32Array(T * hs);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
@@ -478,8 +438,7 @@ export function attentionForward(out: Float32Array, att: Float32Array, qkv: Floa
         for (let t2 = 0; t2 <= t; t2++) S[a + t2] *= inv;
         for (let t2 = t + 1; t2 < T; t2++) S[a + t2] = 0;
       }
-      transposeInto(v, T, hs, vT);
-      matmulNT(S, vT, y, T, hs, T, false);
+      matmulNN(S, v, y, T, hs, T, false);
       for (let t = 0; t < T; t++) out.set(y.subarray(t * hs, t * hs + hs), (b * T + t) * C + h * hs);
     }
   }
@@ -489,8 +448,7 @@ function attentionBackward(dqkv: Float32Array, datt: Float32Array, dout: Float32
   const hs = C / H;
   const scale = 1 / Math.sqrt(hs);
   const f = (n: number): Float32Array => new Float32Array(n);
-  const q = f(T * hs), k = f(T * hs), v = f(T * hs), dO = f(T * hs), dOT = f(hs * T), qT = f(hs * T), kT = f(hs * T); // prettier-ignore
-  const PT = f(T * T), dST = f(T * T), dq = f(T * hs), dk = f(T * hs), dv = f(T * hs); // prettier-ignore
+  const q = f(T * hs), k = f(T * hs), v = f(T * hs), dO = f(T * hs), dq = f(T * hs), dk = f(T * hs), dv = f(T * hs); // prettier-ignore
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       gatherHead(q, qkv, b, h, 0, T, C, hs);
@@ -505,9 +463,7 @@ function attentionBackward(dqkv: Float32Array, datt: Float32Array, dout: Float32
       const dS = datt.subarray(a0, a0 + T * T);
       // y = P·V: dP = dO·Vᵀ, dV = Pᵀ·dO
       matmulNT(dO, v, dS, T, T, hs, false);
-      transposeInto(P, T, T, PT);
-      transposeInto(dO, T, hs, dOT);
-      matmulNT(PT, dOT, dv, T, hs, T, false);
+      matmulTN(P, dO, dv, T, hs, T, false);
       // softmax backward (rows t, columns t2 ≤ t), times the score scale
       for (let t = 0; t < T; t++) {
         const a = t * T;
@@ -517,11 +473,8 @@ function attentionBackward(dqkv: Float32Array, datt: Float32Array, dout: Float32
         for (let t2 = t + 1; t2 < T; t2++) dS[a + t2] = 0;
       }
       // S = Q·Kᵀ: dQ = dS·K, dK = dSᵀ·Q
-      transposeInto(k, T, hs, kT);
-      matmulNT(dS, kT, dq, T, hs, T, false);
-      transposeInto(dS, T, T, dST);
-      transposeInto(q, T, hs, qT);
-      matmulNT(dST, qT, dk, T, hs, T, false);
+      matmulNN(dS, k, dq, T, hs, T, false);
+      matmulTN(dS, q, dk, T, hs, T, false);
       for (let t = 0; t < T; t++) {
         const o = (b * T + t) * 3 * C + h * hs;
         dqkv.set(dq.subarray(t * hs, t * hs + hs), o);

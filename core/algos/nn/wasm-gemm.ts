@@ -1,6 +1,7 @@
 /**
  * The WebAssembly SIMD kernels of the update engine — `gemm` (C = A·Bᵀ, for the matrix products that dominate an
- * MLP update) and in-place `tanh` / `relu` — and the thin wrapper the engine calls them through.
+ * MLP update) and in-place `tanh` / `relu` — and of the language model's engine (`gemm_nn`: A·B and Aᵀ·B through
+ * strides; GELU forward and backward), with the thin wrappers the engines call them through.
  *
  * The kernels are written as WebAssembly text in kernels.wat (the why, the blocking and the tanh approximation are
  * explained there), compiled by wabt at build time (`npm run build:wasm` → kernels-wasm.ts, the bytes instantiated
@@ -26,6 +27,10 @@ interface Kernel {
   gemm: (a: number, b: number, c: number, m: number, n: number, pBytes: number) => void;
   tanh: (ptr: number, count: number) => void;
   relu: (ptr: number, count: number) => void;
+  gemmNN: (a: number, b: number, c: number, m: number, n: number, p: number, sai: number, sak: number, ldb: number, ldc: number, acc: number) => void;
+  gelu: (x: number, y: number, count: number) => void;
+  geluBackward: (x: number, dy: number, dx: number, count: number) => void;
+  colsum: (src: number, dst: number, rows: number, n: number, ld: number) => void;
   memory: WasmMemory;
 }
 
@@ -41,6 +46,10 @@ export function wasmGemm(): Kernel | null {
       gemm: instance.exports.gemm as Kernel['gemm'],
       tanh: instance.exports.tanh as Kernel['tanh'],
       relu: instance.exports.relu as Kernel['relu'],
+      gemmNN: instance.exports.gemm_nn as Kernel['gemmNN'],
+      gelu: instance.exports.gelu as Kernel['gelu'],
+      geluBackward: instance.exports.gelu_backward as Kernel['geluBackward'],
+      colsum: instance.exports.colsum as Kernel['colsum'],
       memory: instance.exports.memory as WasmMemory,
     };
     heap = new Float32Array(kernel.memory.buffer);
@@ -70,4 +79,23 @@ export function wasmGemmAt(aAt: number, bAt: number, cAt: number, m2: number, n4
 /** Applies tanh or relu in place to `count` floats (a multiple of 4) at float offset `at` of the heap. */
 export function wasmActivationAt(kind: 'tanh' | 'relu', at: number, count: number): void {
   kernel![kind](at * 4, count);
+}
+
+/**
+ * C (+)= A·B or Aᵀ·B on operands in the heap (float offsets and strides): A(i, k) at aAt + i·sai + k·sak, B [p, ldb],
+ * C [m4, ldc]; m4 a multiple of 4, n8 of 8 (the padded sizes), p ≥ 1.
+ */
+export function wasmGemmNNAt(aAt: number, bAt: number, cAt: number, m4: number, n8: number, p: number, sai: number, sak: number, ldb: number, ldc: number, accumulate: boolean): void {
+  kernel!.gemmNN(aAt * 4, bAt * 4, cAt * 4, m4, n8, p, sai * 4, sak * 4, ldb * 4, ldc * 4, accumulate ? 1 : 0);
+}
+
+/** GELU forward (`dy` null: y = gelu(x)) or backward (dx = dy·gelu′(x)) over `count` floats (a multiple of 4) at heap float offsets. */
+export function wasmGeluAt(xAt: number, dyAt: number | null, outAt: number, count: number): void {
+  if (dyAt === null) kernel!.gelu(xAt * 4, outAt * 4, count);
+  else kernel!.geluBackward(xAt * 4, dyAt * 4, outAt * 4, count);
+}
+
+/** dst[j] += Σ_r src[r, j] over heap float offsets: `rows` rows of stride `ld`, n4 columns (a multiple of 4). */
+export function wasmColsumAt(srcAt: number, dstAt: number, rows: number, n4: number, ld: number): void {
+  kernel!.colsum(srcAt * 4, dstAt * 4, rows, n4, ld * 4);
 }
