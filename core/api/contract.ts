@@ -356,6 +356,11 @@ export interface SystemInfo {
   notices: StoreNoticeInfo[];
   /** Runs whose folders hold damaged files (unreadable metrics lines, quarantines, damaged checkpoints), in one line each. */
   damagedRuns: DamagedRunInfo[];
+  /**
+   * The scan of the runs' folders was still going when this answer left (a large data folder takes seconds; the
+   * answer does not wait for it): damagedRuns is the last finished scan's, empty before the first. Ask again.
+   */
+  damagedRunsPending: boolean;
   platform: string;
   versions: Record<string, string>;
 }

@@ -151,7 +151,8 @@ export const requestSchemas = {
   }),
   'rollout:stop': z.strictObject({ rolloutId: RolloutId }),
   'algos:describe': Empty,
-  'system:info': Empty,
+  // waitForScan: answer only once the damaged-runs scan has finished (tools and tests; the app asks again instead).
+  'system:info': z.strictObject({ waitForScan: z.boolean().optional() }).optional(),
   /** Changes app settings for this session (concurrency: how many runs train at once; more wait in the queue). */
   'system:settings': z.strictObject({ maxConcurrent: z.number().int().min(1).max(64) }),
   /** One chunk of a file to import (TensorBoard event file or SB3 monitor.csv), in order; see core/import/uploads.ts. */

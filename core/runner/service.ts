@@ -73,6 +73,12 @@ export interface AppBackendOptions {
    * then competes with the first views for the CPU. The app's entry points set it; tests and tools leave it off.
    */
   probeAtStart?: boolean;
+  /**
+   * How long system:info waits for the damaged-runs scan before answering with the last finished scan's list and
+   * damagedRunsPending (default 150 ms: a small data folder's scan finishes within it, so the answer is complete;
+   * 0: never wait).
+   */
+  scanWaitMs?: number;
 }
 
 export interface AppBackend extends ApiBackend {
@@ -329,7 +335,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       await saveSettings(home, { maxConcurrent: manager.maxConcurrent });
       return systemInfo();
     },
-    'system:info': async () => systemInfo(),
+    'system:info': async (req) => systemInfo(req?.waitForScan === true),
     ...sweepHandlers(sweeps, store),
     // Preference datasets; pair generation runs in a worker process like training does.
     ...datasetHandlers(store, { spawn }),
@@ -401,13 +407,36 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
   // One scan at a time, shared by the callers that arrive meanwhile: every page load asks system:info, and with
   // 1,000 runs the first scan takes seconds, so each new tab started another one beside it (competing with runs:table).
   let damagedScan: Promise<DamagedRunInfo[]> | null = null;
+  let lastDamaged: DamagedRunInfo[] = [];
   const damagedRunsOnce = (): Promise<DamagedRunInfo[]> =>
-    (damagedScan ??= damagedRuns().finally(() => {
-      damagedScan = null;
-    }));
+    (damagedScan ??= damagedRuns()
+      .then((found) => (lastDamaged = found))
+      .finally(() => {
+        damagedScan = null;
+      }));
+  const scanWaitMs = options.scanWaitMs ?? 150;
 
-  const systemInfo = async (): Promise<SystemInfo> => {
-    const { backend, error } = await probe();
+  /**
+   * The damaged-runs list for system:info: the scan's own when it finishes within scanWaitMs (or waitForScan),
+   * else the last finished scan's, marked pending — the window's first answer (data folder, backend) must not wait
+   * seconds for a large folder's scan.
+   */
+  const damagedForInfo = async (waitForScan: boolean): Promise<{ list: DamagedRunInfo[]; pending: boolean }> => {
+    const scan = damagedRunsOnce();
+    if (waitForScan) return { list: await scan, pending: false };
+    if (scanWaitMs <= 0) return { list: lastDamaged, pending: true };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), scanWaitMs)));
+    try {
+      const found = await Promise.race([scan, timeout]);
+      return found === null ? { list: lastDamaged, pending: true } : { list: found, pending: false };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const systemInfo = async (waitForScan = false): Promise<SystemInfo> => {
+    const [{ backend, error }, damaged] = await Promise.all([probe(), damagedForInfo(waitForScan)]);
     return {
       appVersion: version,
       transport: options.transport,
@@ -416,7 +445,8 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       backendError: error,
       maxConcurrent: manager.maxConcurrent,
       notices: store.notices.map((n) => ({ ...n })),
-      damagedRuns: await damagedRunsOnce(),
+      damagedRuns: damaged.list.map((d) => ({ ...d })),
+      damagedRunsPending: damaged.pending,
       platform: `${process.platform}-${process.arch}`,
       versions: {
         node: process.versions.node,

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ensureRendererBuilt } from '../../core/host/renderer-build.js';
 import { startServer, type RunningServer } from '../../core/host/server.js';
-import { openAppBackend, type AppBackend } from '../../core/runner/service.js';
+import { openAppBackend, type AppBackend, type AppBackendOptions } from '../../core/runner/service.js';
 
 export const RESULTS_DIR = resolve('test-results');
 
@@ -22,11 +22,11 @@ export interface E2eServer {
 }
 
 /** A browser-mode server on a fresh temp data folder; `seed` may write runs into the folder before it opens. */
-export async function startE2eServer(seed?: (home: string) => Promise<unknown>): Promise<E2eServer> {
+export async function startE2eServer(seed?: (home: string) => Promise<unknown>, options: Pick<AppBackendOptions, 'scanWaitMs'> = {}): Promise<E2eServer> {
   const home = mkdtempSync(join(tmpdir(), 'policylab-e2e-'));
   await seed?.(home);
   const staticDir = await ensureRendererBuilt();
-  const backend = await openAppBackend({ home, transport: 'browser', maxConcurrent: 2, probeAtStart: true });
+  const backend = await openAppBackend({ home, transport: 'browser', maxConcurrent: 2, probeAtStart: true, ...options });
   const server = await startServer({ backend, staticDir });
   return {
     server,

@@ -55,12 +55,22 @@ export class SystemState {
     };
   }
 
-  async load(): Promise<void> {
+  #waitingForScan = false;
+
+  /**
+   * Loads system:info. The first answer does not wait for a large data folder's damaged-runs scan (it says so:
+   * damagedRunsPending); then one more request that does wait brings the list in when the scan ends.
+   */
+  async load(waitForScan = false): Promise<void> {
     try {
-      const info = await api().call('system:info');
+      const info = await api().call('system:info', waitForScan ? { waitForScan: true } : undefined);
       this.info = info;
       this.#addNotices(info.notices);
       this.error = null;
+      if (info.damagedRunsPending && !this.#waitingForScan) {
+        this.#waitingForScan = true;
+        void this.load(true).finally(() => (this.#waitingForScan = false));
+      }
     } catch (err) {
       this.error = errorText(err);
     }

@@ -77,10 +77,21 @@ describe('a trained run with damaged files', () => {
 
     // Counted and reported in system:info (the app's banner) and by `policylab runs` (a line per damaged run, and
     // the line numbers in --json).
-    const info = await call<SystemInfo>(backend, 'system:info', {});
-    expect(info.damagedRuns).toEqual([
-      { id: run.id, name: expect.any(String), summary: '1 unreadable metrics.jsonl line (line 2); damaged checkpoint at step 2048' },
-    ]);
+    const info = await call<SystemInfo>(backend, 'system:info', { waitForScan: true });
+    const damagedLine = { id: run.id, name: expect.any(String), summary: '1 unreadable metrics.jsonl line (line 2); damaged checkpoint at step 2048' };
+    expect(info.damagedRuns).toEqual([damagedLine]);
+    expect(info.damagedRunsPending).toBe(false);
+    // The window's first system:info does not wait for the scan (a large folder's takes seconds; never waiting here):
+    // it answers with the last finished scan's list, marked pending, and the app asks again.
+    const quick = await openAppBackend({ home, transport: 'browser', scanWaitMs: 0 });
+    try {
+      const first = await call<SystemInfo>(quick, 'system:info', {});
+      expect(first).toMatchObject({ home, damagedRuns: [], damagedRunsPending: true });
+      expect((await call<SystemInfo>(quick, 'system:info', { waitForScan: true })).damagedRuns).toEqual([damagedLine]);
+      expect(await call<SystemInfo>(quick, 'system:info', {})).toMatchObject({ damagedRuns: [damagedLine], damagedRunsPending: true });
+    } finally {
+      await quick.close();
+    }
     const listed = await cliDone(home, ['runs']);
     expect(listed.code).toBe(0);
     expect(listed.stderr).toContain(`damaged: run ${run.id} (`);
@@ -117,7 +128,7 @@ describe('a trained run with damaged files', () => {
     expect(after.checkpoints.setAside.map((c) => [c.step, c.file.endsWith('actor/weights.bin')])).toEqual([[2048, true]]);
     expect(readFileSync(join(after.checkpoints.setAside[0]!.dir, 'actor', 'weights.bin'))).toEqual(w);
     expect(after.problems).toBe(true);
-    const laterInfo = await call<SystemInfo>(backend, 'system:info', {});
+    const laterInfo = await call<SystemInfo>(backend, 'system:info', { waitForScan: true });
     expect(laterInfo.damagedRuns.find((d) => d.id === run.id)?.summary).toMatch(
       /^1 line quarantined in 1 file \(newest .*metrics\.jsonl\.quarantine-.*\); checkpoint at step 2048 moved aside as damaged$/,
     );

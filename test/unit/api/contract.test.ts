@@ -25,6 +25,9 @@ describe('contract channels', () => {
     expect(q.ok && q.value.request).toEqual({ id: 'abc-1', maxPoints: 1000 });
     expect(validateRequest('runs:list', undefined).ok).toBe(true);
     expect(validateRequest('system:info', {}).ok).toBe(true);
+    expect(validateRequest('system:info', { waitForScan: true }).ok).toBe(true);
+    expect(validateRequest('system:info', { waitForScan: 'yes' }).ok).toBe(false);
+    expect(validateRequest('system:info', { wait: true }).ok).toBe(false);
   });
 
   it('rejects unknown channels, including prototype names', () => {
