@@ -4,7 +4,8 @@
  * seeded per prompt, batched).
  */
 import { Rng } from '../common/rng.js';
-import { type LmEngine, geluForward, layernormForward } from './engine.js';
+import type { LmEngine } from './engine.js';
+import { geluForward, layernormForward } from './ops.js';
 import { matmulNT } from './matmul.js';
 
 export interface SequenceLogProb {
