@@ -56,6 +56,7 @@ export const INVOKE_CHANNELS = [
   'datasets:import',
   'datasets:export',
   'datasets:generate',
+  'datasets:generation',
   'datasets:oracle',
   'datasets:requeue',
   'prefs:compare',

@@ -114,6 +114,14 @@ export interface DatasetGenerateInfo {
   seconds: number;
 }
 
+/** A datasets:generate in progress (what its worker reported last): pairs sampled of those asked for. */
+export interface DatasetGenerationProgress {
+  done: number;
+  total: number;
+  /** Since the request arrived. */
+  seconds: number;
+}
+
 const DatasetId = z.string().min(1).max(64).regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a dataset id (lower-case letters, digits, "-" or "_")');
 const RowId = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'must be a row id');
 /** Response text in a request (the payload pre-check caps every string at 20,000 characters). */
@@ -196,6 +204,8 @@ export const datasetRequestSchemas = {
     maxNewTokens: z.number().int().min(1).max(1024).default(48),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   }),
+  /** How far the datasets:generate running for this dataset has got (null: none is running). The UI polls it. */
+  'datasets:generation': z.strictObject({ id: DatasetId }),
   /** Queues copies of a labeller's rows (A/B order re-drawn) for a second labeller, to measure agreement (κ). */
   'datasets:requeue': z.strictObject({ id: DatasetId, labeller: Labeller, limit: z.number().int().min(1).max(10_000).default(50) }),
   /** Labels every pending pair with the task's oracle (synthetic rows): P(A≻B) = σ(β(r*(A) − r*(B))). */
@@ -222,6 +232,7 @@ export interface DatasetResponses {
   'datasets:import': DatasetImportInfo;
   'datasets:export': DatasetExportInfo;
   'datasets:generate': DatasetGenerateInfo;
+  'datasets:generation': DatasetGenerationProgress | null;
   'datasets:oracle': DatasetOracleInfo;
   'datasets:requeue': { queued: number };
 }

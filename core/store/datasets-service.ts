@@ -81,16 +81,17 @@ async function checkpointModelDirs(store: RunStore, runId: string, step: number)
   return names.map((name) => join(c.dir, name));
 }
 
-/** Runs one pair job in a worker process; resolves with its pairs. */
-function runPairJob(spawn: SpawnWorker, workerPath: string, job: PairJob): Promise<PendingPair[]> {
+/** Runs one pair job in a worker process; resolves with its pairs. `onProgress` gets the worker's progress reports. */
+function runPairJob(spawn: SpawnWorker, workerPath: string, job: PairJob, onProgress: (done: number, total: number) => void): Promise<PendingPair[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(workerPath, { ...process.env, POLICYLAB_PAIR_JOB: JSON.stringify(job) }, { priority: 'background' });
     let result: PendingPair[] | null = null;
     let error: string | null = null;
     const stderr: string[] = [];
     child.onMessage((m) => {
-      const msg = m as { type?: string; pairs?: PendingPair[]; message?: string };
+      const msg = m as { type?: string; pairs?: PendingPair[]; message?: string; done?: unknown; total?: unknown };
       if (msg.type === 'pairs' && Array.isArray(msg.pairs)) result = msg.pairs;
+      if (msg.type === 'progress' && Number.isInteger(msg.done) && Number.isInteger(msg.total)) onProgress(msg.done as number, msg.total as number);
       if (msg.type === 'error') error = String(msg.message);
     });
     child.onOutput((stream, line) => {
@@ -108,6 +109,8 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
   const spawn = options.spawn ?? forkWorker;
   const workerPath = options.pairWorkerPath ?? defaultPairWorkerPath();
   const uploads = new Map<string, { id: string; seq: number; parts: string[]; chars: number; timer: NodeJS.Timeout }>();
+  /** Generations running, by dataset id: pairs done of total and when the request arrived. */
+  const generations = new Map<string, { done: number; total: number; startedAt: number }>();
   const summary = (id: string) => {
     const s = ds.list().find((d) => d.id === id);
     if (!s) throw new ApiFailure('not_found', `unknown dataset ${JSON.stringify(id)}`);
@@ -199,10 +202,24 @@ export function datasetHandlers(store: RunStore, options: DatasetHandlerOptions 
           seed: req.seed,
           idPrefix: `s${req.seed}-`,
         };
-        const pairs = await runPairJob(spawn, workerPath, job);
-        const pending = await ds.addPending(req.id, pairs);
-        return { added: pairs.length, pending, seconds: (performance.now() - t0) / 1000 };
+        if (generations.has(req.id)) throw new ApiFailure('conflict', `dataset ${req.id} is already generating pairs; wait for it to finish`);
+        const progress = { done: 0, total: prompts.length, startedAt: t0 };
+        generations.set(req.id, progress);
+        try {
+          const pairs = await runPairJob(spawn, workerPath, job, (done, total) => {
+            progress.done = Math.min(done, total);
+            progress.total = total;
+          });
+          const pending = await ds.addPending(req.id, pairs);
+          return { added: pairs.length, pending, seconds: (performance.now() - t0) / 1000 };
+        } finally {
+          generations.delete(req.id);
+        }
       }),
+    'datasets:generation': async ({ id }) => {
+      const g = generations.get(id);
+      return g ? { done: g.done, total: g.total, seconds: (performance.now() - g.startedAt) / 1000 } : null;
+    },
     'datasets:requeue': ({ id, labeller, limit }) => mapped(async () => ({ queued: await ds.requeueForSecondLabeller(id, labeller, limit) })),
     'datasets:oracle': ({ id, task, beta, seed }) =>
       mapped(async () => {

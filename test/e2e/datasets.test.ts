@@ -74,7 +74,11 @@ describe.skipIf(!chromiumPath)(`dataset curation in Chromium${chromiumPath ? '' 
     await page.getByTestId('generate-count').fill('12');
     await page.locator('input[name="max-new-tokens"]').fill('16');
     await page.getByTestId('generate').click();
+    // The worker's progress shows while it samples (from the moment of the click), and goes when it is done.
+    await expect.poll(() => page.getByTestId('generate-progress').textContent(), LONG).toMatch(/\d+ \/ 12 prompts · \d+ s/);
+    await screenshot(page, 'datasets-00-generating');
     await expect.poll(() => page.getByTestId('pair').isVisible(), LONG).toBe(true);
+    await expect.poll(() => page.getByTestId('generate-progress').count(), LONG).toBe(0);
     await expect.poll(progress, LONG).toBe('0 labelled · 12 waiting');
     await page.getByTestId('labeller').fill('ann');
     await page.getByTestId('pair-prompt').click();

@@ -8,6 +8,7 @@ import {
   cohenKappa,
   type DatasetDetail,
   type DatasetExportFormat,
+  type DatasetGenerationProgress,
   type DatasetInfo,
   type DatasetLabel,
   type DatasetPairInfo,
@@ -20,6 +21,9 @@ const LABELLER_KEY = 'policylab.labeller';
 /** Import chunks: pieces of ≤ 16 KiB characters, ≤ 48 per message (the contract's limits). */
 const PIECE = 16_384;
 const PIECES_PER_MESSAGE = 48;
+
+/** How often the curation view asks how far a pair generation has got. */
+const GENERATION_POLL_MS = 300;
 
 export class DatasetListState {
   list = $state.raw<DatasetInfo[]>([]);
@@ -78,6 +82,8 @@ export class CurationState {
   sessionCount = $state(0);
   busy = $state(false);
   generating = $state(false);
+  /** The running generation's progress (polled from the back end while `generating`). */
+  generation = $state<DatasetGenerationProgress | null>(null);
   message = $state<string | null>(null);
   error = $state<string | null>(null);
   /** Rows for agreement statistics (up to 500, newest rows of the dataset's first page). */
@@ -219,9 +225,20 @@ export class CurationState {
 
   async generate(req: Omit<GenerateRequest, 'id'>): Promise<void> {
     this.generating = true;
+    this.generation = { done: 0, total: req.count, seconds: 0 };
     this.message = null;
+    const id = this.id;
+    // The worker's progress, a few times a second (as the sample viewer's jobs are polled).
+    const poll = setInterval(() => {
+      void api()
+        .call('datasets:generation', { id })
+        .then((g) => {
+          if (this.generating && g) this.generation = g;
+        })
+        .catch(() => undefined); // the next poll or the generate call itself reports a lost connection
+    }, GENERATION_POLL_MS);
     try {
-      const r = await api().call('datasets:generate', { ...req, id: this.id });
+      const r = await api().call('datasets:generate', { ...req, id });
       this.message = `Generated ${r.added} pairs in ${r.seconds.toFixed(1)} s (worker process); ${r.pending} waiting.`;
       this.error = null;
       await this.load();
@@ -229,7 +246,9 @@ export class CurationState {
     } catch (err) {
       this.error = errorText(err);
     } finally {
+      clearInterval(poll);
       this.generating = false;
+      this.generation = null;
     }
   }
 

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatasetDetail, DatasetInfo, DatasetPairInfo, DatasetRowInfo } from '../../../core/api/datasets.js';
+import type { DatasetDetail, DatasetGenerationProgress, DatasetInfo, DatasetPairInfo, DatasetRowInfo } from '../../../core/api/datasets.js';
 import { LmEngine } from '../../../core/lm/engine.js';
 import { lmArtifacts, saveLm } from '../../../core/lm/files.js';
 import { trainBpe } from '../../../core/lm/tokenizer.js';
@@ -94,10 +94,32 @@ describe('datasets over the API', () => {
 
   it('generates from a saved LM in a worker (sampling recorded, A/B order randomised) and oracle-labels', async () => {
     const info = await call<DatasetInfo>(backend, 'datasets:create', { name: 'lm pairs' });
-    const gen = await call<{ added: number }>(backend, 'datasets:generate', {
+    const running = call<{ added: number }>(backend, 'datasets:generate', {
       id: info.id, task: 'arithmetic', model: { kind: 'lm', dir: lmDir }, count: 20, temperature: 1, topK: 20, maxNewTokens: 8, seed: 9,
     });
+    // Progress while the worker samples (the view polls this), a second generation refused meanwhile, none after.
+    let finished = false;
+    void running.finally(() => (finished = true));
+    const seen: DatasetGenerationProgress[] = [];
+    let refused: string | null = null;
+    while (!finished) {
+      const g = await call<DatasetGenerationProgress | null>(backend, 'datasets:generation', { id: info.id });
+      if (g) {
+        seen.push(g);
+        if (refused === null) {
+          const second = await backend.invoke('datasets:generate', { id: info.id, task: 'arithmetic', model: { kind: 'generator' }, count: 1 });
+          refused = second.ok ? 'accepted' : second.error.message;
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const gen = await running;
     expect(gen.added).toBe(20);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((g) => g.total === 20 && g.done >= 0 && g.done <= 20 && g.seconds >= 0)).toBe(true);
+    expect(seen.map((g) => g.done)).toEqual([...seen.map((g) => g.done)].sort((a, b) => a - b));
+    expect(refused).toMatch(/is already generating pairs/);
+    expect(await call(backend, 'datasets:generation', { id: info.id })).toBeNull();
     const d = await call<DatasetDetail>(backend, 'datasets:get', { id: info.id });
     expect(d.pending).toHaveLength(20);
     const swapped = d.pending.map((p) => p.samplingParams!.swapped);
