@@ -14,7 +14,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import { ddppoConfigSchema } from '../algos/ddppo/config.js';
-import { runDdppoWorker } from '../algos/ddppo/ddppo.js';
+import { runDdppoWorker, type RankState } from '../algos/ddppo/ddppo.js';
 import { DEFAULT_JOIN_TIMEOUT_MS, DEFAULT_TIMEOUT_MS, RedisCollective, RedisCollectiveAborted, redactUrl } from '../collective/redis.js';
 import { ENV_IDS } from '../envs/index.js';
 import { UsageError } from './config-flags.js';
@@ -38,12 +38,25 @@ export interface WorkerArgs {
   worldSize?: number;
 }
 
+/** A rank's own state from a checkpoint (ddppo.ts RankState): its shape checked here, its contents by the envs' setState. */
+const rankStateSchema = z.object({
+  rng: z.unknown(),
+  venv: z.array(z.unknown()),
+  normObs: z.array(z.number()),
+  obsRms: z.unknown(),
+  rewardScaler: z.unknown(),
+  window: z.array(z.number()),
+  solvedStep: z.number().nullable(),
+});
+
 /** The spec rank 0 publishes, validated here: it comes over the network. */
 const runSpecSchema = z.object({
   env: z.enum(ENV_IDS),
   config: ddppoConfigSchema,
   seed: z.number().int().min(0),
   totalSteps: z.number().int().min(1),
+  /** On resume: every rank's own state from the checkpoint (index = rank; null: start that rank's envs afresh). */
+  resumeRanks: z.array(rankStateSchema.nullable()).optional(),
 });
 
 /** Flags, then the environment; every value checked, with the flag (or variable) named in the message. */
@@ -96,11 +109,15 @@ export async function ddppoWorkerCommand(opts: DdppoWorkerCliOptions): Promise<n
     if (spec.config.workers !== coll.worldSize) throw new Error(`run ${args.runKey}: config.workers = ${spec.config.workers} but ${coll.worldSize} ranks were published`);
     console.log(`rank ${args.rank} of ${coll.worldSize} joined run ${args.runKey} on ${where}: ${spec.env}, seed ${spec.seed}, ${spec.totalSteps.toLocaleString('en-US')} steps`);
     let lastLog = performance.now();
+    const resumeRank = (spec.resumeRanks?.[args.rank] ?? undefined) as RankState | undefined;
+    if (spec.resumeRanks) console.log(`rank ${args.rank}: resuming ${resumeRank ? 'its envs from the checkpoint' : 'with fresh envs (the checkpoint holds no state of this rank)'}`);
     const result = await runDdppoWorker(coll, {
       env: spec.env,
       config: spec.config,
       seed: spec.seed,
       totalSteps: spec.totalSteps,
+      resumeRank,
+      onCheckpoint: (due) => coll.putState(due.iteration, due.rankState),
       onIteration: (iteration, globalStep, metrics) => {
         const now = performance.now();
         if (now - lastLog < 10_000) return;

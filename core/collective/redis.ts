@@ -12,6 +12,7 @@
  *                        the others wait for one (BLPOP on a second connection); then every rank MGETs the N vectors
  *                        and averages them with meanInRankOrder, so every rank gets the same bits
  *   K:S:abort            the first failure a rank reported ({rank, message}): every waiting rank stops with it
+ *   K:S:state:<it>:<r>   rank r's own state (JSON) at the checkpoint of iteration <it>, until rank 0 gathers it
  * Every rank runs the same sequence of collective operations (all-reduces and barriers share one numbering), so <op>
  * agrees across ranks. Operation <op>'s keys are deleted by the last rank to arrive at <op> + 1 (by then every rank
  * has read them); every key also carries a TTL, so a crashed run's keys go away by themselves.
@@ -339,6 +340,46 @@ export class RedisCollective implements Collective {
   async barrier(): Promise<void> {
     const op = this.#op++;
     await this.#run(`barrier (operation ${op})`, () => this.#arrive(op, null, []));
+  }
+
+  /**
+   * Ranks ≥ 1: leaves this rank's own state at a checkpoint (JSON; tag: the iteration) for rank 0 to gather — what a
+   * resume needs to continue this rank's envs exactly.
+   */
+  async putState(tag: number, state: unknown): Promise<void> {
+    if (this.rank === 0) throw new Error('DD-PPO rank 0: rank 0 gathers the states (gatherStates); it does not put its own');
+    const text = JSON.stringify(state);
+    if (text === undefined) throw new Error(`DD-PPO rank ${this.rank}: the state must be JSON-serialisable`);
+    await this.#run(`putState (iteration ${tag})`, () => this.#client.set(this.#key('state', tag, this.rank), text, 'PX', this.#ttlMs));
+  }
+
+  /**
+   * Rank 0: ranks 1 … N − 1's putState(tag) values, index r − 1 for rank r, waiting at most timeoutMs for them; a
+   * rank whose state did not come (it failed: the run's next collective operation says so) is null. The keys are
+   * deleted once read.
+   */
+  async gatherStates(tag: number): Promise<(unknown | null)[]> {
+    if (this.rank !== 0) throw new Error(`DD-PPO rank ${this.rank}: only rank 0 gathers the states`);
+    const keys = Array.from({ length: this.worldSize - 1 }, (_, i) => this.#key('state', tag, i + 1));
+    if (keys.length === 0) return [];
+    const name = `gatherStates (iteration ${tag})`;
+    const deadline = Date.now() + this.#timeoutMs;
+    let texts: (string | null)[];
+    for (;;) {
+      texts = await this.#run(name, () => this.#client.mget(...keys));
+      if (texts.every((t) => t !== null) || Date.now() > deadline) break;
+      if ((await this.#run(name, () => this.#client.exists(this.#key('abort')))) > 0) break;
+      await sleep(POLL_MS);
+    }
+    await this.#run(name, () => this.#client.del(...keys));
+    return texts.map((t) => {
+      if (t === null) return null;
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return null;
+      }
+    });
   }
 
   /**

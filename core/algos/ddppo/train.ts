@@ -5,8 +5,9 @@
  *                      own state (envs, streams, normalisers) when a checkpoint is due, so a resume continues every
  *                      rank exactly (same N: the run's shape);
  *   transport 'redis'  ranks 1 … N − 1 are `policylab ddppo-worker` processes joining through Redis (run key = run id);
- *                      a resume restores rank 0 and the shared weights and optimizer (broadcast), the other ranks'
- *                      envs start afresh.
+ *                      each leaves its own state in Redis when a checkpoint is due and rank 0 stores it with its own;
+ *                      a resume publishes every rank's state with the spec, so each worker continues its envs
+ *                      exactly (a rank whose state did not arrive starts its envs afresh, with a warning).
  * A worker that fails fails the run with that worker's error; the run never continues with fewer workers.
  * Stopping (AbortSignal) is decided by rank 0 and carried to every rank in the iteration's statistics all-reduce:
  * every rank stops after the same update and the checkpoint holds them all.
@@ -37,8 +38,8 @@ export interface DdppoCheckpointState extends LoopCounters {
   workers: number;
   transport: DdppoConfig['transport'];
   optimizerT: number;
-  /** Per rank (local transport: every rank; redis: rank 0 only). */
-  ranks: RankState[];
+  /** Per rank (null: a redis rank whose state did not arrive; its envs start afresh on resume). */
+  ranks: (RankState | null)[];
 }
 
 const PROGRESS_INTERVAL_MS = 100;
@@ -138,7 +139,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
 
   let c: LoopCounters = initialCounters(config);
   let resumeShared: SharedResume | undefined;
-  let resumeRanks: RankState[] = [];
+  let resumeRanks: (RankState | null)[] = [];
   if (opts.resume) {
     const ckpt = await loadCheckpoint<DdppoCheckpointState>(opts.runDir, 'latest', { setAsideDamaged: true });
     for (const d of ckpt.skipped) log(`warning: skipped the damaged checkpoint at ${describeDamage(d)}; resuming from the checkpoint at step ${ckpt.step}`);
@@ -193,13 +194,15 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
   let launched: import('./launch.js').LaunchedWorkers | null = null;
   if (config.transport === 'local') {
     const shared = createLocalShared(N, paramCount(opts.env, config));
-    local = new LocalRanks(shared, N, (rank) => ({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps, faults: faults[rank] ?? {}, resumeRank: resumeRanks[rank] }));
+    local = new LocalRanks(shared, N, (rank) => ({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps, faults: faults[rank] ?? {}, resumeRank: resumeRanks[rank] ?? undefined }));
     coll = new LocalCollective(shared, 0, N);
   } else {
     if (!config.redisUrl) throw new Error('transport "redis" needs redisUrl (redis://host:port)');
     const { RedisCollective } = await import('../../collective/redis.js');
     redis = await RedisCollective.connect({ url: config.redisUrl, runKey: opts.runId, rank: 0, worldSize: N });
-    await redis.publishSpec({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps });
+    // On resume the spec carries every worker's own state (index = rank; rank 0's stays here).
+    const resumeStates = opts.resume ? resumeRanks.map((r, rank) => (rank === 0 ? null : r ?? null)) : undefined;
+    await redis.publishSpec({ env: opts.env, config, seed: opts.seed, totalSteps: opts.totalSteps, ...(resumeStates ? { resumeRanks: resumeStates } : {}) });
     coll = redis;
     const { launchWorkers } = await import('./launch.js');
     launched = await launchWorkers(config.launchWorkers, {
@@ -226,7 +229,7 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
       seed: opts.seed,
       totalSteps: opts.totalSteps,
       resumeShared,
-      resumeRank: resumeRanks[0],
+      resumeRank: resumeRanks[0] ?? undefined,
       faults: faults[0],
       control: () => ({ stop: opts.signal.aborted }),
       onEpisode: (ret, length, step) => {
@@ -277,7 +280,11 @@ export async function trainDdppo(opts: TrainRunOptions, faults: Record<number, W
         await new Promise<void>((resolve) => setImmediate(resolve));
       },
       onCheckpoint: async (due) => {
-        const ranks = [due.rankState, ...(local ? await local.states(due.iteration) : [])];
+        const others: (RankState | null)[] = local ? await local.states(due.iteration) : redis ? ((await redis.gatherStates(due.iteration)) as (RankState | null)[]) : [];
+        others.forEach((r, i) => {
+          if (r === null) log(`warning: rank ${i + 1}'s state did not arrive for the checkpoint at step ${due.globalStep}; a resume from it starts that rank's envs afresh`);
+        });
+        const ranks = [due.rankState, ...others];
         c.nextCheckpointStep = nextDue(c.nextCheckpointStep, due.globalStep, config.checkpointInterval);
         c.trainSeconds = elapsed();
         const adam = due.optimizer.arrays();
