@@ -15,6 +15,10 @@ export const trpoConfigSchema = z
     gaeLambda: z.number().min(0).max(1).default(0.95).describe('λ of Generalized Advantage Estimation.'),
     normAdv: z.boolean().default(true).describe('Normalise advantages over the batch to zero mean and unit std.'),
     maxKl: z.number().gt(0).max(1).default(0.01).describe('Trust region δ: the mean KL(π_old ‖ π_new) a step may reach.'),
+    annealMaxKl: z
+      .boolean()
+      .default(false)
+      .describe('Shrink the trust region δ linearly to 0 over the run (as PPO\'s annealClipCoef does the clip range): late steps move the policy less.'),
     cgIters: z.number().int().min(1).max(100).default(15).describe('Conjugate-gradient iterations solving F·x = g.'),
     cgDamping: z.number().min(0).max(10).default(0.1).describe('Damping λ added to the Fisher matrix: (F + λI)·x = g.'),
     lineSearchShrink: z.number().gt(0).lt(1).default(0.8).describe('Backtracking factor: each rejected step is scaled by this.'),

@@ -155,7 +155,8 @@ export function trpoUpdate({ model, samples, config, rng, progress, optimizers }
   const fvp = js ? fisherVectorProductJs(model, samples.obs, n, config.cgDamping) : fisherVectorProductTf(model, samples.obs, n, config.cgDamping);
   const x = conjugateGradient(fvp, g, config.cgIters);
   const xFx = dot(x, fvp(x));
-  const beta = xFx > 0 ? Math.sqrt((2 * config.maxKl) / xFx) : 0;
+  const maxKl = config.annealMaxKl ? linear(config.maxKl, 0)(progress) : config.maxKl;
+  const beta = xFx > 0 && maxKl > 0 ? Math.sqrt((2 * maxKl) / xFx) : 0;
   const thetaOld = model.actorParams.slice();
   const search = backtrackingLineSearch(
     (fraction) => {
@@ -164,7 +165,7 @@ export function trpoUpdate({ model, samples, config, rng, progress, optimizers }
       return evaluatePolicy(model, samples, old);
     },
     before.surrogate,
-    config.maxKl,
+    maxKl,
     config.lineSearchShrink,
     config.lineSearchMaxIter,
   );

@@ -172,4 +172,22 @@ describe('Fisher-vector products', () => {
       if (metrics['train/lineSearchSuccess'] === 1) expect(after.kl).toBeGreaterThan(0);
     }
   });
+
+  it('annealMaxKl shrinks the trust region linearly with progress: δ/4 at 3/4 of the run, no step at the end', () => {
+    const config = trpoConfigSchema.parse({ maxKl: 0.04, annealMaxKl: true, cgIters: 10, criticEpochs: 1, criticMinibatchSize: 64 });
+    const kls: Record<string, number> = {};
+    for (const progress of [0, 0.75, 1]) {
+      const model = randomModel(false, 41, [16, 16]);
+      const batch = randomBatch(model, 64, 42);
+      const old = snapshotPolicy(model, batch);
+      const theta = model.actorParams.slice();
+      trpoUpdate({ model, samples: batch, config, rng: new Rng(1), progress, optimizers: { critic: new Adam(model.criticParams.length, 1e-5) } });
+      kls[progress] = evaluatePolicy(model, batch, old).kl;
+      if (progress === 1) expect(model.actorParams).toEqual(theta);
+    }
+    expect(kls[0]).toBeGreaterThan(0.01); // the full δ = 0.04 allows more than a quarter of it
+    expect(kls[0.75]).toBeGreaterThan(0);
+    expect(kls[0.75]).toBeLessThanOrEqual(0.01 + 1e-9);
+    expect(kls[1]).toBe(0);
+  });
 });
