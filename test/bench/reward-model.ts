@@ -2,16 +2,22 @@
  * `npm run bench -- reward-model`: issue 13's reward-model target — on oracle-labelled pairs with known
  * Bradley–Terry noise, held-out accuracy within 3 points of the Bayes-optimal accuracy the dataset reports.
  *
- * Per seed (data and run seeds the learning test and the tuning runs were not tuned on): 8,000 pairs sampled from
- * the sentiment SFT fixture (40 passes over the 200 shipped prompts, responses ≤ 16 tokens), labelled by the oracle
- * at β = 2; two reward-model runs on them of 1,000 steps × 16 pairs, 20% held out — pooling 'last' (the default, the
- * head on the last token) and 'sum' (the head summed over the response tokens). Printed per run:
+ * Per seed (data and run seeds the learning test and the tuning runs were not tuned on): 100,000 pairs sampled from
+ * the sentiment SFT fixture (500 passes over the 200 shipped prompts, responses ≤ 16 tokens), labelled by the oracle
+ * at β = 2; a reward-model run on them of 10,000 steps × 16 pairs (two epochs of the 80,000 training pairs), 20% held
+ * out, pooling 'last' (the default: the head on the last token; RM_BENCH_POOLING=sum or both adds 'sum', the head
+ * summed over the response tokens). The size comes from the tuning seed (data 501, run 5), where the gap to the
+ * Bayes bound fell with the data — 6.0 points at 8,000 pairs (6.1 with 3,000 steps instead of 1,000), 4.8 at
+ * 20,000, 3.7 at 50,000 — while more steps on the same pairs did not help. About 9 min of sampling and 12 of
+ * training per seed on the 2 shared cores. Printed per run:
  *   accuracy       held-out accuracy against the sampled labels (eval/accuracy, what the issue's target names)
  *   bayes          the dataset's Bayes-optimal accuracy (eval/bayesAccuracy: mean max(P, 1 − P) over all its pairs)
  *   expected       label noise taken out: mean over held-out pairs of P(label agrees with the model's ranking),
  *                  against the Bayes figure of the same held-out pairs
  * with the gaps in points and the ratios, Spearman ρ with the oracle, train tokens/s and wall time.
- * `--quick`: one seed, 3,000 pairs, 150 steps.
+ * `--quick`: one seed, 3,000 pairs, 150 steps. Knobs for tuning runs (on seeds the report does not use, e.g.
+ * RM_BENCH_SEEDS=501:5): RM_BENCH_SEEDS (data:run pairs, comma-separated), RM_BENCH_STEPS, RM_BENCH_LR, RM_BENCH_PASSES,
+ * RM_BENCH_POOLING (last | sum | both, default last).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,7 +31,21 @@ import { oracleDataset, SFT_FIXTURE } from '../integration/reward-model/fixtures
 const TARGET_POINTS = 3;
 
 type Pooling = 'last' | 'sum';
-const POOLINGS: Pooling[] = ['last', 'sum'];
+const POOLING_KNOB = process.env.RM_BENCH_POOLING ?? 'last';
+if (!['last', 'sum', 'both'].includes(POOLING_KNOB)) throw new Error(`RM_BENCH_POOLING must be last, sum or both, got ${JSON.stringify(POOLING_KNOB)}`);
+const POOLINGS: Pooling[] = POOLING_KNOB === 'both' ? ['last', 'sum'] : [POOLING_KNOB as Pooling];
+const LR = Number(process.env.RM_BENCH_LR ?? 2e-3);
+if (!(LR > 0)) throw new Error(`RM_BENCH_LR must be a number > 0, got ${JSON.stringify(process.env.RM_BENCH_LR)}`);
+
+function knobSeeds(): number[][] | null {
+  const text = process.env.RM_BENCH_SEEDS;
+  if (text === undefined) return null;
+  return text.split(',').map((pair) => {
+    const seeds = pair.split(':').map(Number);
+    if (seeds.length !== 2 || !seeds.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`RM_BENCH_SEEDS must be data:run pairs of integers ≥ 0 (e.g. 501:5,502:6), got ${JSON.stringify(text)}`);
+    return seeds;
+  });
+}
 
 interface SeedResult {
   seed: number;
@@ -65,7 +85,7 @@ async function benchRun(home: string, data: Awaited<ReturnType<typeof oracleData
       runId,
       algo: 'reward-model',
       env: 'text' as TrainRunOptions['env'],
-      config: { dataset: data.id, init: SFT_FIXTURE, pooling, holdout: 0.2, batchSize: 16, lr: 2e-3, warmupSteps: 10, evalInterval: 0, checkpointInterval: 0 },
+      config: { dataset: data.id, init: SFT_FIXTURE, pooling, holdout: 0.2, batchSize: 16, lr: LR, warmupSteps: 10, evalInterval: 0, checkpointInterval: 0 },
       seed: runSeed,
       totalSteps: steps,
       signal: new AbortController().signal,
@@ -111,11 +131,13 @@ const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 export async function bench(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const steps = quick ? 150 : 1000;
-  const passes = quick ? 15 : 40;
+  const steps = Number(process.env.RM_BENCH_STEPS ?? (quick ? 150 : 10_000));
+  if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`RM_BENCH_STEPS must be a positive integer, got ${JSON.stringify(process.env.RM_BENCH_STEPS)}`);
+  const passes = Number(process.env.RM_BENCH_PASSES ?? (quick ? 15 : 500));
+  if (!(Number.isInteger(passes) && passes > 0)) throw new Error(`RM_BENCH_PASSES must be a positive integer, got ${JSON.stringify(process.env.RM_BENCH_PASSES)}`);
   // Data seeds 700+ and run seeds 31+: the learning test (data 100, run 1) and the tuning runs (data 501, run 5) never used them.
-  const seeds = quick ? [[701, 31]] : [[701, 31], [702, 32]];
-  console.log(`reward model on oracle-labelled sentiment pairs (β = 2, ${passes} passes over the prompts), ${steps} steps × 16 pairs; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const seeds = knobSeeds() ?? (quick ? [[701, 31]] : [[701, 31], [702, 32]]);
+  console.log(`reward model on oracle-labelled sentiment pairs (β = 2, ${passes} passes over the prompts), ${steps} steps × 16 pairs, lr ${LR}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const results: SeedResult[] = [];
   for (const [dataSeed, runSeed] of seeds) {
     for (const r of await benchSeed(dataSeed!, runSeed!, steps, passes)) {
