@@ -6,20 +6,25 @@
  */
 import { gemmNT } from '../algos/nn/gemm.js';
 import { fastTanh } from '../algos/nn/linalg.js';
-import { wasmGemm, wasmGemmAt, wasmColsumAt, wasmGemmNNAt, wasmGeluAt, wasmHeap } from '../algos/nn/wasm-gemm.js';
+import { wasmGemm, wasmGemmAt, wasmColsumAt, wasmGemmNNAt, wasmGeluAt, wasmGeluBackwardAt, wasmHeap } from '../algos/nn/wasm-gemm.js';
 
 export const LM_KERNEL: 'wasm-simd' | 'js' = process.env.POLICYLAB_JS_KERNELS !== '1' && wasmGemm() !== null ? 'wasm-simd' : 'js';
 
-function place(h: Float32Array, at: number, src: Float32Array, rows: number, cols: number, padRows: number, stride: number): void {
+/**
+ * Copies src [rows, cols] into the heap at `at` with row stride `stride` (≥ cols). With `zeroPadRows` (the padded
+ * row count), each row's tail and the rows after src are zeroed — what A·Bᵀ needs, whose padding enters the dot
+ * products; null leaves the padding as it is (A·B and Aᵀ·B, where it only reaches outputs that are dropped).
+ */
+function placeRows(h: Float32Array, at: number, src: Float32Array, rows: number, cols: number, stride: number, zeroPadRows: number | null = null): void {
   if (stride === cols) h.set(src.subarray(0, rows * cols), at);
   else {
     for (let r = 0; r < rows; r++) {
       const o = at + r * stride;
       h.set(src.subarray(r * cols, r * cols + cols), o);
-      h.fill(0, o + cols, o + stride);
+      if (zeroPadRows !== null) h.fill(0, o + cols, o + stride);
     }
   }
-  h.fill(0, at + rows * stride, at + padRows * stride);
+  if (zeroPadRows !== null) h.fill(0, at + rows * stride, at + zeroPadRows * stride);
 }
 
 export function matmulNT(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n: number, p: number, accumulate: boolean): void {
@@ -33,8 +38,8 @@ export function matmulNT(A: Float32Array, B: Float32Array, C: Float32Array, m: n
   const bAt = m2 * p4;
   const cAt = bAt + n4 * p4;
   const h = wasmHeap(cAt + m2 * n4);
-  place(h, 0, A, m, p, m2, p4);
-  place(h, bAt, B, n, p, n4, p4);
+  placeRows(h, 0, A, m, p, p4, m2);
+  placeRows(h, bAt, B, n, p, p4, n4);
   wasmGemmAt(0, bAt, cAt, m2, n4, p4);
   if (!accumulate && n4 === n) {
     C.set(h.subarray(cAt, cAt + m * n));
@@ -58,11 +63,6 @@ export function transposeInto(src: Float32Array, rows: number, cols: number, dst
 
 const K_CHUNK = 128;
 
-/** Copies src [rows, cols] into the heap at `at` with row stride `stride` (≥ cols); the padding is left as it is. */
-function placeRows(h: Float32Array, at: number, src: Float32Array, rows: number, cols: number, stride: number): void {
-  if (stride === cols) h.set(src.subarray(0, rows * cols), at);
-  else for (let r = 0; r < rows; r++) h.set(src.subarray(r * cols, r * cols + cols), at + r * stride);
-}
 
 function copyOut(h: Float32Array, at: number, dst: Float32Array, rows: number, cols: number, stride: number): void {
   if (stride === cols) dst.set(h.subarray(at, at + rows * cols));
@@ -99,8 +99,7 @@ function gemmNN(A: Float32Array, B: Float32Array, C: Float32Array, m: number, n:
     // Aᵀ·B over long k (dW = dYᵀ·X sums over every token): runs of K_CHUNK rows of A and B stay in cache while
     // all of C's blocks take them in, instead of every block streaming all p rows (1.4× measured at p = 2048).
     for (let k0 = 0; k0 < p; k0 += K_CHUNK) wasmGemmNNAt(k0 * m4, bAt + k0 * n8, cAt, m4, n8, Math.min(K_CHUNK, p - k0), 1, m4, n8, n8, accumulate || k0 > 0);
-  }
-  else wasmGemmNNAt(0, bAt, cAt, m4, n8, p, p, 1, n8, n8, accumulate);
+  } else wasmGemmNNAt(0, bAt, cAt, m4, n8, p, p, 1, n8, n8, accumulate);
   copyOut(h, cAt, C, m, n, n8);
   if (transA && colSums) {
     h.set(colSums.subarray(0, m), sAt);
@@ -134,7 +133,7 @@ export function gelu(out: Float32Array, x: Float32Array, n: number): void {
   const h = wasmHeap(n4);
   h.set(x.subarray(0, n), 0);
   h.fill(0, n, n4);
-  wasmGeluAt(0, null, 0, n4);
+  wasmGeluAt(0, 0, n4);
   out.set(h.subarray(0, n));
 }
 
@@ -154,7 +153,7 @@ export function geluBackward(dx: Float32Array, x: Float32Array, dy: Float32Array
   h.fill(0, n, n4);
   h.set(dy.subarray(0, n), n4);
   h.fill(0, n4 + n, 2 * n4);
-  wasmGeluAt(0, n4, n4, n4);
+  wasmGeluBackwardAt(0, n4, n4, n4);
   dx.set(h.subarray(n4, n4 + n));
 }
 

@@ -445,7 +445,7 @@ export async function openAppBackend(options: AppBackendOptions): Promise<AppBac
       backendError: error,
       maxConcurrent: manager.maxConcurrent,
       notices: store.notices.map((n) => ({ ...n })),
-      damagedRuns: damaged.list.map((d) => ({ ...d })),
+      damagedRuns: damaged.list,
       damagedRunsPending: damaged.pending,
       platform: `${process.platform}-${process.arch}`,
       versions: {

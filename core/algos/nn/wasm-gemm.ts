@@ -89,10 +89,14 @@ export function wasmGemmNNAt(aAt: number, bAt: number, cAt: number, m4: number, 
   kernel!.gemmNN(aAt * 4, bAt * 4, cAt * 4, m4, n8, p, sai * 4, sak * 4, ldb * 4, ldc * 4, accumulate ? 1 : 0);
 }
 
-/** GELU forward (`dy` null: y = gelu(x)) or backward (dx = dy·gelu′(x)) over `count` floats (a multiple of 4) at heap float offsets. */
-export function wasmGeluAt(xAt: number, dyAt: number | null, outAt: number, count: number): void {
-  if (dyAt === null) kernel!.gelu(xAt * 4, outAt * 4, count);
-  else kernel!.geluBackward(xAt * 4, dyAt * 4, outAt * 4, count);
+/** y = GELU(x) over `count` floats (a multiple of 4) at heap float offsets (y may be x). */
+export function wasmGeluAt(xAt: number, yAt: number, count: number): void {
+  kernel!.gelu(xAt * 4, yAt * 4, count);
+}
+
+/** dx = dy · GELU′(x) over `count` floats (a multiple of 4) at heap float offsets (dx may be dy). */
+export function wasmGeluBackwardAt(xAt: number, dyAt: number, dxAt: number, count: number): void {
+  kernel!.geluBackward(xAt * 4, dyAt * 4, dxAt * 4, count);
 }
 
 /** dst[j] += Σ_r src[r, j] over heap float offsets: `rows` rows of stride `ld`, n4 columns (a multiple of 4). */

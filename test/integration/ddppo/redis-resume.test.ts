@@ -5,13 +5,14 @@
  * repeats an uninterrupted run's every learned number and its final weights — fixed N, syncFraction 1, against a
  * private redis-server on loopback.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DdppoCheckpointState } from '../../../core/algos/ddppo/train.js';
 import { trainRun } from '../../../core/algos/loop.js';
 import { loadCheckpoint } from '../../../core/store/index.js';
+import { learned, records } from './records.js';
 import { skipWithReason, startRedis } from '../../helpers/redis-server.js';
 
 const redis = await startRedis();
@@ -27,15 +28,6 @@ afterAll(async () => {
   await server?.stop();
   dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
 });
-
-type Rec = Record<string, number>;
-const records = (runDir: string): Rec[] =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Rec);
-/** What must repeat exactly (timings and wall clock excluded). */
-const learned = (r: Rec): Rec => Object.fromEntries(Object.entries(r).filter(([k]) => /^(step|train\/|rollout\/|charts\/|eval\/|ddppo\/preemptedFraction)/.test(k)));
 
 describe.skipIf(skip)('DD-PPO resume over the redis transport', () => {
   it('stop, resume with new worker processes: every learned number and the final weights equal an uninterrupted run', { timeout: 300_000 }, async () => {

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { trainDdppo } from '../../../core/algos/ddppo/train.js';
 import { trainRun } from '../../../core/algos/loop.js';
 import { loadCheckpoint } from '../../../core/store/index.js';
+import { learned, records } from './records.js';
 
 const CLI = join(process.cwd(), 'bin/policylab.mjs');
 const dirs: string[] = [];
@@ -20,15 +21,6 @@ const tmp = (): string => {
   return d;
 };
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-type Rec = Record<string, number>;
-const records = (runDir: string): Rec[] =>
-  readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Rec);
-/** What must repeat exactly (timings and wall clock excluded). */
-const learned = (r: Rec): Rec => Object.fromEntries(Object.entries(r).filter(([k]) => /^(step|train\/|rollout\/|charts\/|eval\/|ddppo\/preemptedFraction)/.test(k)));
 
 const config = { workers: 2, numEnvs: 2, numSteps: 32, numMinibatches: 2, updateEpochs: 2, syncFraction: 1, evalInterval: 256, evalEpisodes: 2, checkpointInterval: 256 };
 
