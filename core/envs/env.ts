@@ -49,6 +49,11 @@ export interface EnvSnapshot {
    * so a restored env behaves exactly like the original even after a terminal step.
    */
   extra?: Record<string, number>;
+  /**
+   * For envs whose physics engine holds more than `state` (LunarLander's Box2D world: contact and joint warm-start
+   * impulses, sleep timers): the RNG state at the episode's reset and every action since, replayed on restore.
+   */
+  world?: { rng: RngState; actions: number[] };
 }
 
 export interface Env {

@@ -3,6 +3,7 @@
  * which applies the time limit as `gymnasium.make` does with its `TimeLimit` wrapper.
  */
 import type { BoxSpace, Space } from './env.js';
+import { LunarLanderCore } from './box2d/lunar-lander.js';
 import { AcrobotCore } from './classic/acrobot.js';
 import { ClassicControlEnv } from './classic/base.js';
 import { CartPoleCore } from './classic/cartpole.js';
@@ -12,7 +13,15 @@ import { MountainCarCore } from './classic/mountain-car.js';
 import { PendulumCore } from './classic/pendulum.js';
 import { actionSize } from './spaces.js';
 
-export const ENV_IDS = ['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'] as const;
+export const ENV_IDS = [
+  'CartPole-v1',
+  'Acrobot-v1',
+  'MountainCar-v0',
+  'MountainCarContinuous-v0',
+  'Pendulum-v1',
+  'LunarLander-v2',
+  'LunarLanderContinuous-v2',
+] as const;
 export type EnvId = (typeof ENV_IDS)[number];
 
 interface Registration {
@@ -55,6 +64,18 @@ const REGISTRY: Record<EnvId, Registration> = {
     maxEpisodeSteps: 200,
     rewardThreshold: null,
     description: 'Swing a pendulum up and hold it upright with a torque in [-2, 2]; reward in [-16.3, 0] per step.',
+  },
+  'LunarLander-v2': {
+    core: () => new LunarLanderCore(),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 200,
+    description: 'Land a rocket on the pad (Box2D): no-op, left, main or right engine; +100 landed, -100 crashed.',
+  },
+  'LunarLanderContinuous-v2': {
+    core: () => new LunarLanderCore({ continuous: true }),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 200,
+    description: 'LunarLander with throttles in [-1, 1] for the main engine and the side engines.',
   },
 };
 

@@ -233,6 +233,7 @@ export class VectorEnv {
     });
     parsed.forEach((p, i) => {
       this.#state.set(p.slot, i * this.#slotSize);
+      p.installWorld?.(i * this.#slotSize);
       this.#elapsed[i] = p.elapsedSteps;
       this.#rngs[i].setState(p.rng);
       this.#episodeReturn[i] = p.ret;

@@ -157,6 +157,7 @@ export class ClassicControlEnv implements FastEnv {
   restore(snapshot: EnvSnapshot): void {
     const parsed = parseSnapshot(this.#core, snapshot);
     this.#slot.set(parsed.slot);
+    parsed.installWorld?.(0);
     this.#steps = parsed.elapsedSteps;
     this.#rng.setState(parsed.rng);
     this.#ready = true;

@@ -56,6 +56,13 @@ export interface EnvCore {
   ): number;
   /** Writes the observation of slot `s` to `obs[o…]`. */
   observe(state: Float64Array, s: number, obs: Float32Array, o: number): void;
+  /** For a core with state outside the slot (a physics world): what a snapshot needs to restore it exactly. */
+  exportWorld?(state: Float64Array, s: number): EnvSnapshot['world'];
+  /**
+   * Validates a snapshot's world and builds it (throws if `snapshot.world` is bad, changing nothing); the returned
+   * function installs it for slot `s` once the restore has written the slot.
+   */
+  prepareWorld?(snapshot: EnvSnapshot): (s: number) => void;
 }
 
 /** Checks a state array in Gymnasium's layout; returns it. */
@@ -79,6 +86,8 @@ export function checkState(core: EnvCore, state: unknown, where: string): ArrayL
 /** Reads one slot into an `EnvSnapshot`. */
 export function snapshotSlot(core: EnvCore, state: Float64Array, s: number, elapsedSteps: number, rng: RngState): EnvSnapshot {
   const snap: EnvSnapshot = { state: Array.from(state.subarray(s, s + core.stateSize)), elapsedSteps, rng };
+  const world = core.exportWorld?.(state, s);
+  if (world !== undefined) snap.world = world;
   if (core.hidden.length > 0) {
     snap.extra = {};
     core.hidden.forEach((h, k) => (snap.extra![h.name] = state[s + core.stateSize + k]));
@@ -91,6 +100,20 @@ export interface ParsedSnapshot {
   slot: Float64Array;
   elapsedSteps: number;
   rng: RngState;
+  world?: EnvSnapshot['world'];
+  /** Installs the validated world of a core that keeps one (see `EnvCore.prepareWorld`). */
+  installWorld?: (s: number) => void;
+}
+
+function parseWorld(core: EnvCore, world: unknown): EnvSnapshot['world'] {
+  if (world === undefined) return undefined;
+  const w = world as { rng?: unknown; actions?: unknown };
+  if (w === null || typeof w !== 'object' || !Array.isArray(w.actions) || !w.actions.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new Error(`${core.id}: snapshot.world must be {rng, actions: finite numbers}`);
+  }
+  if (!core.prepareWorld) throw new Error(`${core.id}: snapshot.world is not used by this env`);
+  new Rng(0).setState(w.rng as RngState); // a clear error for a malformed RNG state
+  return { rng: [...(w.rng as RngState)] as unknown as RngState, actions: [...(w.actions as number[])] };
 }
 
 /**
@@ -118,5 +141,9 @@ export function parseSnapshot(core: EnvCore, snapshot: EnvSnapshot): ParsedSnaps
     }
     slot[core.stateSize + k] = value;
   });
-  return { slot, elapsedSteps, rng: [...snapshot.rng] as unknown as RngState };
+  const world = parseWorld(core, snapshot.world);
+  const parsed: ParsedSnapshot = { slot, elapsedSteps, rng: [...snapshot.rng] as unknown as RngState };
+  if (world) parsed.world = world;
+  if (core.prepareWorld) parsed.installWorld = core.prepareWorld({ state: Array.from(state), elapsedSteps, rng: parsed.rng, ...(world ? { world } : {}) });
+  return parsed;
 }

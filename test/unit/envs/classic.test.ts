@@ -30,6 +30,12 @@ describe('spaces', () => {
       action: { kind: 'box', low: [-1], high: [1] },
     },
     'Pendulum-v1': { low: [-1, -1, -8], high: [1, 1, 8], action: { kind: 'box', low: [-2], high: [2] } },
+    'LunarLander-v2': { low: [-1.5, -1.5, -5, -5, -Math.PI, -5, -0, -0].map(f), high: [1.5, 1.5, 5, 5, Math.PI, 5, 1, 1].map(f), action: { kind: 'discrete', n: 4 } },
+    'LunarLanderContinuous-v2': {
+      low: [-1.5, -1.5, -5, -5, -Math.PI, -5, -0, -0].map(f),
+      high: [1.5, 1.5, 5, 5, Math.PI, 5, 1, 1].map(f),
+      action: { kind: 'box', low: [-1, -1], high: [1, 1] },
+    },
   };
   for (const id of ENV_IDS) {
     it(`${id} has Gymnasium's float32 observation bounds and action space`, () => {
@@ -44,7 +50,7 @@ describe('spaces', () => {
       } else {
         const a = env.actionSpace;
         if (a.kind !== 'box') throw new Error('expected a Box action space');
-        expect(a.shape).toEqual([1]);
+        expect(a.shape).toEqual([c.action.low.length]);
         expect(Array.from(a.low)).toEqual(c.action.low);
         expect(Array.from(a.high)).toEqual(c.action.high);
       }
@@ -150,6 +156,8 @@ describe('time limits (TimeLimit semantics)', () => {
     'MountainCar-v0': 200,
     'MountainCarContinuous-v0': 999,
     'Pendulum-v1': 200,
+    'LunarLander-v2': 1000,
+    'LunarLanderContinuous-v2': 1000,
   };
   for (const id of ENV_IDS) {
     it(`${id}: makeEnv applies the registered limit of ${registered[id]}`, () => {

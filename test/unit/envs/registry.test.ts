@@ -3,15 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { ENV_IDS, envSpec, isEnvId, makeEnv, type EnvId } from '../../../core/envs/index.js';
 
 describe('env registry', () => {
-  it('lists the five classic-control ids', () => {
-    expect([...ENV_IDS]).toEqual(['CartPole-v1', 'Acrobot-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1']);
+  it('lists the five classic-control ids and the two Box2D LunarLanders', () => {
+    expect([...ENV_IDS]).toEqual([
+      'CartPole-v1',
+      'Acrobot-v1',
+      'MountainCar-v0',
+      'MountainCarContinuous-v0',
+      'Pendulum-v1',
+      'LunarLander-v2',
+      'LunarLanderContinuous-v2',
+    ]);
     expect(isEnvId('CartPole-v1')).toBe(true);
     expect(isEnvId('CartPole-v0')).toBe(false);
   });
 
   it('rejects an unknown id, listing the valid ones', () => {
     expect(() => makeEnv('CartPole-v0' as EnvId)).toThrow(
-      'unknown env id "CartPole-v0"; valid ids: CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1',
+      'unknown env id "CartPole-v0"; valid ids: CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, LunarLander-v2, LunarLanderContinuous-v2',
     );
     expect(() => envSpec('x' as EnvId)).toThrow(/unknown env id "x"/);
   });
@@ -23,6 +31,8 @@ describe('env registry', () => {
       'MountainCar-v0': { obsDim: 2, actDim: 1, kind: 'discrete', maxEpisodeSteps: 200, rewardThreshold: -110 },
       'MountainCarContinuous-v0': { obsDim: 2, actDim: 1, kind: 'box', maxEpisodeSteps: 999, rewardThreshold: 90 },
       'Pendulum-v1': { obsDim: 3, actDim: 1, kind: 'box', maxEpisodeSteps: 200, rewardThreshold: null },
+      'LunarLander-v2': { obsDim: 8, actDim: 1, kind: 'discrete', maxEpisodeSteps: 1000, rewardThreshold: 200 },
+      'LunarLanderContinuous-v2': { obsDim: 8, actDim: 2, kind: 'box', maxEpisodeSteps: 1000, rewardThreshold: 200 },
     };
     for (const id of ENV_IDS) {
       const spec = envSpec(id);

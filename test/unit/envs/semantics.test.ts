@@ -95,7 +95,7 @@ describe('fast path', () => {
       expect(Array.from(pub.reset().obs)).toEqual((fast.resetInto(buf, 2), Array.from(buf.subarray(2))));
       for (let t = 0; t < 700; t++) {
         const space = pub.actionSpace;
-        const action = space.kind === 'discrete' ? rng.integer(space.n) : [rng.uniformRange(-3, 3)];
+        const action = space.kind === 'discrete' ? rng.integer(space.n) : Array.from(space.low, () => rng.uniformRange(-3, 3));
         const r = pub.step(action);
         if (typeof action === 'number') act[0] = action;
         else act.set(action);
@@ -238,7 +238,7 @@ describe('action validation', () => {
   for (const id of ENV_IDS) {
     it(`${id}: step() before reset() is an error`, () => {
       const env = makeEnv(id);
-      const action = env.actionSpace.kind === 'discrete' ? 0 : [0];
+      const action = env.actionSpace.kind === 'discrete' ? 0 : Array.from(env.actionSpace.low, () => 0);
       expect(() => env.step(action)).toThrow(`${id}: call reset() (or setState()) before step()`);
       expect(() => env.observe()).toThrow(/before observe\(\)/);
     });
