@@ -53,6 +53,26 @@ export const PPO_GSDE_PRESETS: Record<string, Partial<PpoConfig>> = {
   },
 };
 
+/**
+ * LunarLander, from rl-baselines3-zoo `hyperparams/ppo.yml` (commit 00128b5) LunarLander-v2 and
+ * LunarLanderContinuous-v2 (identical there); SB3 defaults fill the rest (learning_rate 3e-4 constant, clip_range
+ * 0.2, vf_coef 0.5, max_grad_norm 0.5, net_arch [64, 64] tanh, no clip_range_vf).
+ */
+const PPO_LUNAR_LANDER: Partial<PpoConfig> = {
+  numEnvs: 16, // n_envs
+  numSteps: 1024, // n_steps
+  numMinibatches: 256, // 16 · 1024 / batch_size 64
+  updateEpochs: 4, // n_epochs
+  gamma: 0.999, // gamma
+  gaeLambda: 0.98, // gae_lambda
+  entCoef: 0.01, // ent_coef
+  lr: 3e-4, // SB3 default learning_rate
+  annealLr: false,
+  clipCoef: 0.2, // SB3 default clip_range
+  clipVloss: false, // SB3 clip_range_vf None
+  evalInterval: 50_000,
+};
+
 export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
   // Tuned here (seeds 1–5 reach a 20-episode mean of 475 in 18k–40k steps and end at 480–500): the RL Zoo's rollout
   // shape, γ and λ, with 4 minibatches × 4 epochs at lr 3e-3 instead of 1 × 20 at 1e-3 — as many optimizer steps
@@ -87,6 +107,8 @@ export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
   // earlier Pendulum preset without gSDE (32 minibatches, LR annealing, VecNormalize) needed 86.0k steps (median) to −200.
   'Pendulum-v1': { ...PPO_GSDE_PRESETS['Pendulum-v1'] },
   'MountainCarContinuous-v0': { ...PPO_GSDE_PRESETS['MountainCarContinuous-v0'] },
+  'LunarLander-v2': { ...PPO_LUNAR_LANDER },
+  'LunarLanderContinuous-v2': { ...PPO_LUNAR_LANDER },
 };
 
 export const PPO_PRESET_STEPS: Record<string, number> = {
@@ -94,4 +116,6 @@ export const PPO_PRESET_STEPS: Record<string, number> = {
   'Acrobot-v1': 500_000,
   'Pendulum-v1': 100_000, // ppo.yml Pendulum-v1.n_timesteps
   'MountainCarContinuous-v0': 20_000, // ppo.yml MountainCarContinuous-v0.n_timesteps
+  'LunarLander-v2': 1_000_000, // ppo.yml LunarLander-v2.n_timesteps
+  'LunarLanderContinuous-v2': 1_000_000, // ppo.yml LunarLanderContinuous-v2.n_timesteps
 };

@@ -70,6 +70,15 @@ describe('stop and resume', () => {
       stopAfter: 1300,
     },
     {
+      // Box2D keeps contact and joint warm starts outside the state: the checkpoint replays each copy's episode
+      name: 'PPO, LunarLanderContinuous (Box2D world replayed from the checkpoint)',
+      algo: 'ppo',
+      env: 'LunarLanderContinuous-v2',
+      overrides: { numEnvs: 2, numSteps: 256, numMinibatches: 4, updateEpochs: 2, evalInterval: 0 },
+      total: 3072,
+      stopAfter: 1300,
+    },
+    {
       name: 'REINFORCE, whole episodes per update',
       algo: 'reinforce',
       env: 'CartPole-v1',
