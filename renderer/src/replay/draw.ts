@@ -8,6 +8,7 @@ import {
   cartPoleGeometry,
   mountainCarGeometry,
   mountainCarGoal,
+  lunarLanderGeometry,
   pendulumGeometry,
   PENDULUM,
 } from './geometry.js';
@@ -25,6 +26,12 @@ export interface ReplayPalette {
   flag: string;
   rod: string;
   action: string;
+  /** LunarLander: the sky above the terrain (Gymnasium's black `sky_polys`), the ground and flag poles (white there). */
+  sky: string;
+  moon: string;
+  hull: string;
+  hullEdge: string;
+  flame: string;
 }
 
 /** Gymnasium's colours, darkened where they would vanish on white, and a matching dark set. */
@@ -41,6 +48,11 @@ export const REPLAY_PALETTES: Record<'light' | 'dark', ReplayPalette> = {
     flag: '#c9b400',
     rod: '#cc4d4d',
     action: '#2f7fdb',
+    sky: '#000000',
+    moon: '#ffffff',
+    hull: '#8066e6',
+    hullEdge: '#4d4d80',
+    flame: '#ff6c6c',
   },
   dark: {
     background: '#18181b',
@@ -54,6 +66,11 @@ export const REPLAY_PALETTES: Record<'light' | 'dark', ReplayPalette> = {
     flag: '#e6d23c',
     rod: '#e06b6b',
     action: '#6aa8f0',
+    sky: '#000000',
+    moon: '#d4d4d8',
+    hull: '#8066e6',
+    hullEdge: '#4d4d80',
+    flame: '#ff6c6c',
   },
 };
 
@@ -190,6 +207,25 @@ export function drawPendulum(ctx: Canvas2D, state: readonly number[], opts: Draw
   disc(ctx, g.pivot, g.pivotRadius, p.ink);
 }
 
+/** Gymnasium's LunarLander: black sky over the ground, flames (its particles) behind legs and hull, flags on top. */
+export function drawLunarLander(ctx: Canvas2D, envId: string, state: readonly number[], opts: DrawOptions, p: ReplayPalette): void {
+  const g = lunarLanderGeometry(state, opts.width, opts.height, opts.action ?? null, envId === 'LunarLanderContinuous-v2');
+  const k = g.viewport.scale;
+  polygon(ctx, g.screen, p.moon);
+  polygon(ctx, g.sky, p.sky);
+  for (const flame of g.flames) polygon(ctx, flame, p.flame);
+  for (const outline of [...g.legs, g.hull]) {
+    polygon(ctx, outline, p.hull);
+    ctx.strokeStyle = p.hullEdge;
+    ctx.lineWidth = Math.max(1, k);
+    ctx.stroke();
+  }
+  for (const [i, pole] of g.flagPoles.entries()) {
+    line(ctx, pole[0], pole[1], p.moon, Math.max(1, k));
+    polygon(ctx, g.flags[i], p.flag);
+  }
+}
+
 /** Clears the canvas and draws `state` of `envId`. Throws for an unknown env or a short state. */
 export function drawState(ctx: Canvas2D, envId: string, state: readonly number[], opts: DrawOptions): void {
   if (!isReplayEnvId(envId)) throw new Error(`no replay renderer for env "${envId}"`);
@@ -213,6 +249,10 @@ export function drawState(ctx: Canvas2D, envId: string, state: readonly number[]
       break;
     case 'Pendulum-v1':
       drawPendulum(ctx, state, opts, p);
+      break;
+    case 'LunarLander-v2':
+    case 'LunarLanderContinuous-v2':
+      drawLunarLander(ctx, envId, state, opts, p);
       break;
   }
   ctx.restore();

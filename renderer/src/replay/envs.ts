@@ -1,4 +1,4 @@
-/** What the replay needs to know about each classic-control env (mirrors Gymnasium's metadata). */
+/** What the replay needs to know about each env it draws (mirrors Gymnasium's metadata). */
 
 export const REPLAY_ENV_IDS = [
   'CartPole-v1',
@@ -6,11 +6,13 @@ export const REPLAY_ENV_IDS = [
   'MountainCar-v0',
   'MountainCarContinuous-v0',
   'Pendulum-v1',
+  'LunarLander-v2',
+  'LunarLanderContinuous-v2',
 ] as const;
 export type ReplayEnvId = (typeof REPLAY_ENV_IDS)[number];
 
 export interface ReplayEnvInfo {
-  /** Length of `env.unwrapped.state`. */
+  /** Length of `env.unwrapped.state` (LunarLander: PolicyLab's own layout, core's `STATE_LABELS`). */
   stateSize: number;
   /** Gymnasium's `metadata["render_fps"]`: frames per second at 1× speed. */
   fps: number;
@@ -18,12 +20,24 @@ export interface ReplayEnvInfo {
   stateLabels: readonly string[];
 }
 
+/** core/envs/box2d/lunar-lander.ts `STATE_LABELS` (copied: that module pulls in planck; a unit test pins the copy). */
+const LUNAR_LANDER_LABELS: readonly string[] = [
+  ...Array.from({ length: 11 }, (_, i) => `terrain${i}`),
+  ...['lander', 'leg0', 'leg1'].flatMap((b) => ['x', 'y', 'angle', 'vx', 'vy', 'ω'].map((k) => `${b}.${k}`)),
+  'leg0.contact',
+  'leg1.contact',
+  'gameOver',
+  'prevShaping',
+];
+
 export const REPLAY_ENVS: Record<ReplayEnvId, ReplayEnvInfo> = {
   'CartPole-v1': { stateSize: 4, fps: 50, stateLabels: ['x', 'ẋ', 'θ', 'θ̇'] },
   'Acrobot-v1': { stateSize: 4, fps: 15, stateLabels: ['θ₁', 'θ₂', 'θ̇₁', 'θ̇₂'] },
   'MountainCar-v0': { stateSize: 2, fps: 30, stateLabels: ['position', 'velocity'] },
   'MountainCarContinuous-v0': { stateSize: 2, fps: 30, stateLabels: ['position', 'velocity'] },
   'Pendulum-v1': { stateSize: 2, fps: 30, stateLabels: ['θ', 'θ̇'] },
+  'LunarLander-v2': { stateSize: 33, fps: 50, stateLabels: LUNAR_LANDER_LABELS },
+  'LunarLanderContinuous-v2': { stateSize: 33, fps: 50, stateLabels: LUNAR_LANDER_LABELS },
 };
 
 export const DEFAULT_REPLAY_FPS = 30;
@@ -41,9 +55,12 @@ const DISCRETE_ACTIONS: Partial<Record<ReplayEnvId, readonly string[]>> = {
   'CartPole-v1': ['push left', 'push right'],
   'Acrobot-v1': ['torque −1', 'torque 0', 'torque +1'],
   'MountainCar-v0': ['accelerate left', 'no push', 'accelerate right'],
+  'LunarLander-v2': ['no-op', 'left engine', 'main engine', 'right engine'],
 };
 
-/** Readable action: `1 (push right)`, `force 0.734`, `torque −1.2`. */
+const number = (v: number): string => (Number.isFinite(v) ? (+v.toFixed(3)).toString().replace('-', '−') : String(v));
+
+/** Readable action: `1 (push right)`, `force 0.734`, `torque −1.2`, `main 0.734, lateral −0.6`. */
 export function describeAction(envId: string, action: number | readonly number[] | null | undefined): string {
   if (action === null || action === undefined) return '—';
   const names = isReplayEnvId(envId) ? DISCRETE_ACTIONS[envId] : undefined;
@@ -51,7 +68,8 @@ export function describeAction(envId: string, action: number | readonly number[]
     return names[action] !== undefined ? `${action} (${names[action]})` : String(action);
   }
   const values = typeof action === 'number' ? [action] : [...action];
-  const text = values.map((v) => (Number.isFinite(v) ? (+v.toFixed(3)).toString().replace('-', '−') : String(v))).join(', ');
+  if (envId === 'LunarLanderContinuous-v2' && values.length === 2) return `main ${number(values[0])}, lateral ${number(values[1])}`;
+  const text = values.map(number).join(', ');
   if (envId === 'Pendulum-v1') return `torque ${text}`;
   if (envId === 'MountainCarContinuous-v0') return `force ${text}`;
   return values.length > 1 ? `[${text}]` : text;

@@ -1,5 +1,5 @@
 /**
- * Pure geometry of Gymnasium's classic-control renderings (gymnasium/envs/classic_control/*.py `render`),
+ * Pure geometry of Gymnasium's classic-control and LunarLander renderings (classic_control/*.py, box2d/lunar_lander.py `render`),
  * computed in each env's virtual screen (y up, as pygame draws before its final flip) and mapped onto a
  * canvas of any size with a uniform scale, centred, y down.
  */
@@ -257,5 +257,137 @@ export function pendulumGeometry(state: readonly number[], width: number, height
     rodWidth: rodWidth * vp.scale,
     pivotRadius: 0.05 * s * vp.scale,
     torqueRadius: 0.45 * s * vp.scale,
+  };
+}
+
+// ---------------------------------------------------------------- Lunar lander
+/**
+ * Gymnasium 0.29.1 `box2d/lunar_lander.py`'s screen and bodies, copied from core/envs/box2d/lunar-lander.ts (whose
+ * module pulls in planck, too big for the renderer bundle); test/unit/replay/lunar-constants.test.ts pins them to it.
+ */
+export const LUNAR_LANDER = {
+  screenWidth: 600,
+  screenHeight: 400,
+  /** Screen pixels per world unit. */
+  scale: 30,
+  chunks: 11,
+  /** World width and height (the screen in world units). */
+  worldWidth: 20,
+  worldHeight: 40 / 3,
+  helipadX1: 8,
+  helipadX2: 12,
+  helipadY: 10 / 3,
+  /** Hull polygon, world units, relative to the body centre (LANDER_POLY / SCALE). */
+  outline: [[-14, 17], [-17, 0], [-17, -10], [17, -10], [17, 0], [14, 17]].map(([x, y]) => [x / 30, y / 30] as const),
+  /** Leg box half-sizes, world units (LEG_W / SCALE, LEG_H / SCALE). */
+  legHalf: [2 / 30, 8 / 30] as const,
+  /** Side engine nozzle: SIDE_ENGINE_AWAY, SIDE_ENGINE_HEIGHT and Gymnasium's 17 (see lunarLanderGeometry), pixels. */
+  sideEngineAway: 12,
+  sideEngineHeight: 14,
+  sideEngineTip: 17,
+  /** Offsets into the 33-number state (core's `S`). */
+  at: { lander: 11, leg0: 17, leg1: 23 },
+  stateSize: 33,
+  flagHeight: 50,
+} as const;
+
+/** Which engines an action fires, with Gymnasium's throttles: main 0.5–1 (0 = off); side direction −1 / +1 (0 = off). */
+export interface LanderEngines {
+  main: number;
+  side: number;
+  sideThrottle: number;
+}
+
+/** Gymnasium's step: discrete 1 / 3 fire a side engine (direction action − 2), 2 the main engine; continuous [main, lateral]. */
+export function lunarLanderEngines(continuous: boolean, action: number | readonly number[] | null | undefined): LanderEngines {
+  const off = { main: 0, side: 0, sideThrottle: 0 };
+  if (action === null || action === undefined) return off;
+  if (!continuous) {
+    const a = typeof action === 'number' ? action : action[0];
+    return { main: a === 2 ? 1 : 0, side: a === 1 || a === 3 ? a - 2 : 0, sideThrottle: a === 1 || a === 3 ? 1 : 0 };
+  }
+  if (typeof action === 'number' || action.length < 2 || !action.every(Number.isFinite)) return off;
+  const clip = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), hi);
+  const [m, l] = [clip(action[0], -1, 1), clip(action[1], -1, 1)];
+  const sideOn = Math.abs(l) > 0.5;
+  return { main: m > 0 ? (m + 1) / 2 : 0, side: sideOn ? Math.sign(l) : 0, sideThrottle: sideOn ? clip(Math.abs(l), 0.5, 1) : 0 };
+}
+
+export interface LunarLanderGeometry {
+  viewport: Viewport;
+  /** The virtual screen (the moon's ground colour, under the sky). */
+  screen: Point[];
+  /** Sky above the terrain line (Gymnasium's `sky_polys`, merged): terrain left to right, then the top corners. */
+  sky: Point[];
+  hull: Point[];
+  legs: [Point[], Point[]];
+  flagPoles: [Point, Point][];
+  flags: Point[][];
+  /** Flame triangles of the engines that fire (main under the hull, side at the nozzle), empty when none does. */
+  flames: Point[][];
+}
+
+/**
+ * state = 11 terrain heights, then x, y, angle, vx, vy, ω of the lander and of each leg (world units), contacts,
+ * game-over, prevShaping. `continuous` selects how `action` reads (LunarLanderContinuous-v2: [main, lateral]).
+ */
+export function lunarLanderGeometry(
+  state: readonly number[],
+  width: number,
+  height: number,
+  action: number | readonly number[] | null = null,
+  continuous = false,
+): LunarLanderGeometry {
+  const L = LUNAR_LANDER;
+  requireState(continuous ? 'LunarLanderContinuous-v2' : 'LunarLander-v2', state, L.stateSize);
+  const vp = fitViewport(width, height, L.screenWidth, L.screenHeight);
+  const px = (x: number, y: number): Point => toCanvas(vp, x * L.scale, y * L.scale);
+  /** A body-frame point (world units) of the body whose x, y, angle start at `at`. */
+  const body = (at: number) => (x: number, y: number): Point => {
+    const [rx, ry] = rotate(x, y, state[at + 2]);
+    return px(state[at] + rx, state[at + 1] + ry);
+  };
+  const terrain = Array.from({ length: L.chunks }, (_, i) => px((L.worldWidth / (L.chunks - 1)) * i, state[i]));
+  const hullAt = body(L.at.lander);
+  const [hw, hh] = L.legHalf;
+  const leg = (at: number) => [[-hw, -hh], [hw, -hh], [hw, hh], [-hw, hh]].map(([x, y]) => body(at)(x, y));
+  const flagY1 = L.helipadY * L.scale;
+  const flagY2 = flagY1 + L.flagHeight;
+  const flagPoles: [Point, Point][] = [];
+  const flags: Point[][] = [];
+  for (const x of [L.helipadX1 * L.scale, L.helipadX2 * L.scale]) {
+    flagPoles.push([toCanvas(vp, x, flagY1), toCanvas(vp, x, flagY2)]);
+    flags.push([toCanvas(vp, x, flagY2), toCanvas(vp, x, flagY2 - 10), toCanvas(vp, x + 25, flagY2 - 5)]);
+  }
+  const engines = lunarLanderEngines(continuous, action);
+  const flames: Point[][] = [];
+  const k = 1 / L.scale;
+  if (engines.main > 0) {
+    // Particles leave 4 px under the centre, straight down the hull's axis; the flame starts at the hull's bottom.
+    const len = 24 * engines.main * k;
+    flames.push([hullAt(-6 * k, -10 * k), hullAt(6 * k, -10 * k), hullAt(0, -10 * k - len)]);
+  }
+  if (engines.side !== 0) {
+    // Gymnasium's impulse point: ±SIDE_ENGINE_AWAY along the hull, SIDE_ENGINE_HEIGHT up, but the x part uses 17
+    // instead of 14 (its own comment calls this out), so the nozzle shifts with the angle. Particles fly outwards.
+    const [x, y, angle] = [state[L.at.lander], state[L.at.lander + 1], state[L.at.lander + 2]];
+    const [c, s] = [Math.cos(angle), Math.sin(angle)];
+    const d = engines.side;
+    const nx = x - d * L.sideEngineAway * k * c - L.sideEngineTip * k * s;
+    const ny = y - d * L.sideEngineAway * k * s + L.sideEngineHeight * k * c;
+    const [ux, uy] = [-d * c, -d * s];
+    const len = 24 * engines.sideThrottle * k;
+    const half = 4 * k;
+    flames.push([px(nx - uy * half, ny + ux * half), px(nx + uy * half, ny - ux * half), px(nx + ux * len, ny + uy * len)]);
+  }
+  return {
+    viewport: vp,
+    screen: [toCanvas(vp, 0, 0), toCanvas(vp, L.screenWidth, 0), toCanvas(vp, L.screenWidth, L.screenHeight), toCanvas(vp, 0, L.screenHeight)],
+    sky: [...terrain, toCanvas(vp, L.screenWidth, L.screenHeight), toCanvas(vp, 0, L.screenHeight)],
+    hull: L.outline.map(([x, y]) => hullAt(x, y)),
+    legs: [leg(L.at.leg0), leg(L.at.leg1)],
+    flagPoles,
+    flags,
+    flames,
   };
 }

@@ -1,4 +1,4 @@
-/** Replay: canvas renderers for classic-control states, a frame player and its components. */
+/** Replay: canvas renderers for classic-control and LunarLander states, a frame player and its components. */
 export { default as ReplayCanvas } from './ReplayCanvas.svelte';
 export { default as ReplayControls } from './ReplayControls.svelte';
 export { default as ReplayStats } from './ReplayStats.svelte';
