@@ -22,6 +22,8 @@ export const RENDER_FPS: Readonly<Record<string, number>> = {
   'MountainCar-v0': 30,
   'MountainCarContinuous-v0': 30,
   'Pendulum-v1': 30,
+  'LunarLander-v2': 50,
+  'LunarLanderContinuous-v2': 50,
 };
 const DEFAULT_FPS = 30;
 
