@@ -15,6 +15,7 @@ import { trainRun } from '../../core/algos/loop.js';
 import { resolveConfig } from '../../core/algos/registry.js';
 import { METRIC } from '../../core/common/metrics.js';
 import { isEnvId, type EnvId } from '../../core/envs/index.js';
+import { quantile } from '../../core/stats/index.js';
 
 const SEEDS = (process.env.LUNAR_BENCH_SEEDS ?? '6,7,8,9,10,11,12,13,14,15').split(',').map((s) => Number(s.trim()));
 const TOTAL = Number(process.env.LUNAR_BENCH_STEPS ?? 1_000_000);
@@ -67,11 +68,7 @@ async function runSeed(env: EnvId, seed: number): Promise<SeedResult> {
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
+const median = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
 
 const k = (x: number): string => `${(x / 1000).toFixed(0)}k`;
 

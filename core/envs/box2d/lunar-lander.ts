@@ -183,6 +183,8 @@ export class LunarLanderCore implements EnvCore {
   /** Each copy's world, by its slot offset. */
   readonly #copies = new Map<number, Copy>();
   readonly #obs64 = new Float64Array(8);
+  /** Where reset's no-op step puts the reward Gymnasium discards. */
+  readonly #resetReward = new Float64Array(1);
 
   constructor(options: { continuous?: boolean } = {}) {
     this.continuous = options.continuous ?? false;
@@ -201,7 +203,7 @@ export class LunarLanderCore implements EnvCore {
     copy.lander.applyForceToCenter({ x: rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM), y: rng.uniformRange(-INITIAL_RANDOM, INITIAL_RANDOM) }, true);
     this.#copies.set(s, copy);
     // Gymnasium's reset ends with step(noop): its observation is the first one; prev_shaping is set from it
-    this.#advance(copy, state, s, this.continuous ? [0, 0] : [0], 0, rng);
+    this.#advance(copy, state, s, this.continuous ? [0, 0] : [0], 0, this.#resetReward, 0, rng);
     copy.record = record;
   }
 
@@ -211,10 +213,9 @@ export class LunarLanderCore implements EnvCore {
       copy.record.actions.push(actions[a]);
       if (this.continuous) copy.record.actions.push(actions[a + 1]);
     }
-    const { reward, terminated } = this.#advance(copy, state, s, actions, a, rng);
-    rewards[r] = reward;
+    const terminated = this.#advance(copy, state, s, actions, a, rewards, r, rng);
     this.observe(state, s, obs, o);
-    return terminated ? 1 : 0;
+    return terminated;
   }
 
   observe(state: Float64Array, s: number, obs: Float32Array, o: number): void {
@@ -271,8 +272,8 @@ export class LunarLanderCore implements EnvCore {
     return built;
   }
 
-  /** Gymnasium's step: engines, world step, observation, shaping reward and termination; writes the slot. */
-  #advance(copy: Copy, state: Float64Array, s: number, actions: ArrayLike<number>, a: number, rng: Rng): { reward: number; terminated: boolean } {
+  /** Gymnasium's step: engines, world step, shaping reward (to `rewards[r]`) and termination (1/0); writes the slot. */
+  #advance(copy: Copy, state: Float64Array, s: number, actions: ArrayLike<number>, a: number, rewards: Float64Array, r: number, rng: Rng): number {
     const { lander } = copy;
     let mainOn: boolean;
     let sideOn: boolean;
@@ -336,17 +337,18 @@ export class LunarLanderCore implements EnvCore {
     state[s + S.prevShaping] = shaping;
     reward -= mainThrottle * 0.3;
     reward -= sideThrottle * 0.03;
-    let terminated = false;
+    let terminated = 0;
     if (copy.gameOver || Math.abs(o[0]) >= 1.0) {
-      terminated = true;
+      terminated = 1;
       reward = -100;
     }
     if (!lander.isAwake()) {
-      terminated = true;
+      terminated = 1;
       reward = +100;
     }
+    rewards[r] = reward;
     copy.written.set(state.subarray(s, s + LANDER_STATE_SIZE));
-    return { reward, terminated };
+    return terminated;
   }
 }
 
