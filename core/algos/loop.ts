@@ -10,7 +10,7 @@
 import { METRIC } from '../common/metrics.js';
 import { progressOf } from '../common/schedules.js';
 import { Rng } from '../common/rng.js';
-import { envSpec, isEnvId, VectorEnv, type EnvId } from '../envs/index.js';
+import { envSpec, isEnvId, prepareEnv, VectorEnv, type EnvId } from '../envs/index.js';
 import { MetricWriter, saveEpisode, truncateMetrics } from '../store/index.js';
 import { describeBackend, initBackend, type BackendInfo } from '../tensor/backend.js';
 import { KERNEL } from './nn/linalg.js';
@@ -98,6 +98,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
   if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
   const config = parseConfig(spec.configSchema, opts.config);
   const common = config as unknown as CommonConfig;
+  await prepareEnv(opts.env);
   // The update engine is recorded beside the tfjs backend: the default engine runs the project's own kernels, and
   // tfjs's backend only matters to it when config.engine is "tfjs".
   const backend: BackendInfo = { ...tfjsBackend, engine: updateEngine(common.engine, tfjsBackend.name) };

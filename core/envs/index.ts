@@ -3,7 +3,7 @@
  * time limits, and a vector env for batched rollouts.
  */
 export type { Action, BoxSpace, DiscreteSpace, Env, EnvSnapshot, Info, ResetResult, Space, StepResult } from './env.js';
-export { ENV_IDS, envSpec, isEnvId, makeEnv, makeEnvCore, type EnvId, type EnvSpec, type MakeEnvOptions } from './registry.js';
+export { ENV_IDS, envSpec, isEnvId, makeEnv, makeEnvCore, prepareEnv, type EnvId, type EnvSpec, type MakeEnvOptions } from './registry.js';
 export { VectorEnv, type EpisodeStats, type VectorEnvCopySnapshot } from './vector.js';
 export { actionSize, boxSpace, discreteSpace, spaceContains } from './spaces.js';
 export { ClassicControlEnv, type ClassicEnvOptions, type FastEnv } from './classic/base.js';

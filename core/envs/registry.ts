@@ -11,6 +11,10 @@ import type { EnvCore } from './classic/core.js';
 import { MountainCarContinuousCore } from './classic/mountain-car-continuous.js';
 import { MountainCarCore } from './classic/mountain-car.js';
 import { PendulumCore } from './classic/pendulum.js';
+import { HalfCheetahCore, HALF_CHEETAH_SPACES } from './mujoco/half-cheetah.js';
+import { HopperCore, HOPPER_SPACES } from './mujoco/hopper.js';
+import { InvertedPendulumCore, INVERTED_PENDULUM_SPACES } from './mujoco/inverted-pendulum.js';
+import { loadMujoco } from './mujoco/sim.js';
 import { actionSize } from './spaces.js';
 
 export const ENV_IDS = [
@@ -21,6 +25,9 @@ export const ENV_IDS = [
   'Pendulum-v1',
   'LunarLander-v2',
   'LunarLanderContinuous-v2',
+  'InvertedPendulum-v4',
+  'HalfCheetah-v4',
+  'Hopper-v4',
 ] as const;
 export type EnvId = (typeof ENV_IDS)[number];
 
@@ -32,6 +39,12 @@ interface Registration {
   /** Gymnasium's `reward_threshold` (average return that counts as solved); null where Gymnasium has none. */
   rewardThreshold: number | null;
   description: string;
+  /**
+   * Spaces of an env whose core needs an asynchronously loaded engine (MuJoCo), so `envSpec` answers without it;
+   * `prepare` loads that engine.
+   */
+  spaces?: { observationSpace: BoxSpace; actionSpace: Space };
+  prepare?: () => Promise<unknown>;
 }
 
 const REGISTRY: Record<EnvId, Registration> = {
@@ -77,6 +90,30 @@ const REGISTRY: Record<EnvId, Registration> = {
     rewardThreshold: 200,
     description: 'LunarLander with throttles in [-1, 1] for the main engine and the side engines.',
   },
+  'InvertedPendulum-v4': {
+    core: () => new InvertedPendulumCore(),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 950.0,
+    description: 'Balance a pole on a cart (MuJoCo) with a force in [-3, 3]; +1 per step while |angle| <= 0.2.',
+    spaces: INVERTED_PENDULUM_SPACES,
+    prepare: loadMujoco,
+  },
+  'HalfCheetah-v4': {
+    core: () => new HalfCheetahCore(),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 4800.0,
+    description: 'Make a planar cheetah (MuJoCo, six joint torques) run forward; reward = forward velocity - 0.1·|a|².',
+    spaces: HALF_CHEETAH_SPACES,
+    prepare: loadMujoco,
+  },
+  'Hopper-v4': {
+    core: () => new HopperCore(),
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 3800.0,
+    description: 'Make a one-legged hopper (MuJoCo, three joint torques) hop forward without falling; +1 per healthy step.',
+    spaces: HOPPER_SPACES,
+    prepare: loadMujoco,
+  },
 };
 
 export function isEnvId(id: unknown): id is EnvId {
@@ -86,6 +123,14 @@ export function isEnvId(id: unknown): id is EnvId {
 function registration(id: unknown): Registration {
   if (!isEnvId(id)) throw new Error(`unknown env id ${JSON.stringify(id)}; valid ids: ${ENV_IDS.join(', ')}`);
   return REGISTRY[id];
+}
+
+/**
+ * Loads what an env's core needs before it can be made synchronously (MuJoCo's WebAssembly module for the MuJoCo
+ * tasks; nothing for the others). Every process that makes envs awaits it once per env id.
+ */
+export async function prepareEnv(id: EnvId): Promise<void> {
+  await registration(id).prepare?.();
 }
 
 export interface MakeEnvOptions {
@@ -129,14 +174,14 @@ export function envSpec(id: EnvId): EnvSpec {
   const reg = registration(id);
   let spec = specCache.get(id);
   if (spec === undefined) {
-    const core = reg.core();
+    const { observationSpace, actionSpace } = reg.spaces ?? reg.core();
     spec = Object.freeze({
       id,
       description: reg.description,
-      observationSpace: core.observationSpace,
-      actionSpace: core.actionSpace,
-      obsDim: core.observationSpace.low.length,
-      actDim: actionSize(core.actionSpace),
+      observationSpace,
+      actionSpace,
+      obsDim: observationSpace.low.length,
+      actDim: actionSize(actionSpace),
       maxEpisodeSteps: reg.maxEpisodeSteps,
       rewardThreshold: reg.rewardThreshold,
     });

@@ -7,7 +7,7 @@
  */
 import type { RolloutFrame } from '../api/contract.js';
 import { Rng } from '../common/rng.js';
-import { makeEnv } from '../envs/index.js';
+import { makeEnv, prepareEnv } from '../envs/index.js';
 import { initBackend } from '../tensor/backend.js';
 import { loadPolicy } from './policy-loader.js';
 import type { RolloutMessage, WorkerMessage } from './protocol.js';
@@ -39,6 +39,7 @@ async function rollout(msg: RolloutMessage): Promise<void> {
   }
   await port.post({ type: 'rollout-started', envId: policy.envId, checkpointStep: policy.step });
 
+  await prepareEnv(policy.envId);
   const env = makeEnv(policy.envId, { seed: msg.seed });
   const rng = new Rng(msg.seed);
   let obs: ArrayLike<number> = env.reset(msg.seed).obs;

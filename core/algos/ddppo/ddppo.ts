@@ -17,7 +17,7 @@ import { normalizeInPlace } from '../../common/returns.js';
 import { Rng } from '../../common/rng.js';
 import { minibatchIndices } from '../../common/rollout.js';
 import { linear, progressOf } from '../../common/schedules.js';
-import { envSpec, VectorEnv, type EnvId, type VectorEnvCopySnapshot } from '../../envs/index.js';
+import { envSpec, prepareEnv, VectorEnv, type EnvId, type VectorEnvCopySnapshot } from '../../envs/index.js';
 import type { RewardScalerState, RunningMeanStdState } from '../../common/normalizer.js';
 import type { RngState } from '../../common/rng.js';
 import type { Collective } from '../../collective/collective.js';
@@ -175,6 +175,7 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
   const N = coll.worldSize;
   const rank = coll.rank;
   const spec = envSpec(opts.env);
+  await prepareEnv(opts.env);
   const minSteps = Math.max(1, Math.ceil(c.minRolloutFraction * c.numSteps));
   if (minSteps * c.numEnvs < c.numMinibatches) {
     throw new Error(

@@ -73,6 +73,62 @@ const PPO_LUNAR_LANDER: Partial<PpoConfig> = {
   evalInterval: 50_000,
 };
 
+/**
+ * MuJoCo tasks, from rl-baselines3-zoo `hyperparams/ppo.yml` (commit 00128b5) InvertedPendulum-v3, HalfCheetah-v3
+ * and Hopper-v3 (the v4 tasks are the v3 ones on the new bindings): `normalize: true` is observation and reward
+ * normalisation; n_envs 1; SB3 defaults fill the rest (constant learning rate, no clip_range_vf). Not followed:
+ * `ortho_init=False` (our networks are always orthogonally initialised, as CleanRL's are).
+ */
+const MUJOCO_COMMON: Partial<PpoConfig> = {
+  numEnvs: 1, // n_envs
+  annealLr: false,
+  clipVloss: false, // SB3 clip_range_vf None
+  normalizeObs: true, // normalize
+  normalizeReward: true, // normalize
+};
+const PPO_INVERTED_PENDULUM: Partial<PpoConfig> = {
+  ...MUJOCO_COMMON,
+  numSteps: 32, // InvertedPendulum-v3.n_steps
+  numMinibatches: 1, // batch_size 64 > n_steps · n_envs = 32: one minibatch of the whole rollout
+  updateEpochs: 5, // n_epochs
+  gamma: 0.999, // gamma
+  gaeLambda: 0.9, // gae_lambda
+  lr: 2.22425e-4, // learning_rate
+  entCoef: 1.37976e-7, // ent_coef
+  clipCoef: 0.4, // clip_range
+  maxGradNorm: 0.3, // max_grad_norm
+  vfCoef: 0.19816, // vf_coef
+  evalInterval: 25_000,
+};
+/** policy_kwargs of HalfCheetah-v3 and Hopper-v3: log_std_init −2, ReLU, net_arch pi [256, 256], vf [256, 256]. */
+const MUJOCO_LOCOMOTION: Partial<PpoConfig> = { ...MUJOCO_COMMON, logStdInit: -2, activation: 'relu', hiddenSizes: [256, 256], evalInterval: 50_000 };
+const PPO_HALF_CHEETAH: Partial<PpoConfig> = {
+  ...MUJOCO_LOCOMOTION,
+  numSteps: 512, // HalfCheetah-v3.n_steps
+  numMinibatches: 8, // 512 / batch_size 64
+  updateEpochs: 20, // n_epochs
+  gamma: 0.98, // gamma
+  gaeLambda: 0.92, // gae_lambda
+  lr: 2.0633e-5, // learning_rate
+  entCoef: 0.000401762, // ent_coef
+  clipCoef: 0.1, // clip_range
+  maxGradNorm: 0.8, // max_grad_norm
+  vfCoef: 0.58096, // vf_coef
+};
+const PPO_HOPPER: Partial<PpoConfig> = {
+  ...MUJOCO_LOCOMOTION,
+  numSteps: 512, // Hopper-v3.n_steps
+  numMinibatches: 16, // 512 / batch_size 32
+  updateEpochs: 5, // n_epochs
+  gamma: 0.999, // gamma
+  gaeLambda: 0.99, // gae_lambda
+  lr: 9.80828e-5, // learning_rate
+  entCoef: 0.00229519, // ent_coef
+  clipCoef: 0.2, // clip_range
+  maxGradNorm: 0.7, // max_grad_norm
+  vfCoef: 0.835671, // vf_coef
+};
+
 export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
   // Tuned here (seeds 1–5 reach a 20-episode mean of 475 in 18k–40k steps and end at 480–500): the RL Zoo's rollout
   // shape, γ and λ, with 4 minibatches × 4 epochs at lr 3e-3 instead of 1 × 20 at 1e-3 — as many optimizer steps
@@ -109,6 +165,9 @@ export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
   'MountainCarContinuous-v0': { ...PPO_GSDE_PRESETS['MountainCarContinuous-v0'] },
   'LunarLander-v2': { ...PPO_LUNAR_LANDER },
   'LunarLanderContinuous-v2': { ...PPO_LUNAR_LANDER },
+  'InvertedPendulum-v4': PPO_INVERTED_PENDULUM,
+  'HalfCheetah-v4': PPO_HALF_CHEETAH,
+  'Hopper-v4': PPO_HOPPER,
 };
 
 export const PPO_PRESET_STEPS: Record<string, number> = {
@@ -118,4 +177,7 @@ export const PPO_PRESET_STEPS: Record<string, number> = {
   'MountainCarContinuous-v0': 20_000, // ppo.yml MountainCarContinuous-v0.n_timesteps
   'LunarLander-v2': 1_000_000, // ppo.yml LunarLander-v2.n_timesteps
   'LunarLanderContinuous-v2': 1_000_000, // ppo.yml LunarLanderContinuous-v2.n_timesteps
+  'InvertedPendulum-v4': 1_000_000, // ppo.yml InvertedPendulum-v3.n_timesteps
+  'HalfCheetah-v4': 1_000_000, // ppo.yml HalfCheetah-v3.n_timesteps
+  'Hopper-v4': 1_000_000, // ppo.yml Hopper-v3.n_timesteps
 };

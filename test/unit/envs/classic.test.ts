@@ -1,9 +1,13 @@
-/** Spaces, reset distributions, reproducibility, time limits and snapshots of the five classic envs. */
-import { describe, expect, it } from 'vitest';
+/** Spaces, reset distributions, reproducibility, time limits and snapshots of every registered env. */
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/common/rng.js';
-import { ENV_IDS, makeEnv, type Action, type EnvId, type Space } from '../../../core/envs/index.js';
+import { ENV_IDS, makeEnv, prepareEnv, type Action, type EnvId, type Space } from '../../../core/envs/index.js';
 
 const f = Math.fround;
+
+beforeAll(async () => {
+  for (const id of ENV_IDS) await prepareEnv(id);
+});
 const F32_MAX = 3.4028234663852886e38;
 
 function randomAction(space: Space, rng: Rng): Action {
@@ -36,6 +40,10 @@ describe('spaces', () => {
       high: [1.5, 1.5, 5, 5, Math.PI, 5, 1, 1].map(f),
       action: { kind: 'box', low: [-1, -1], high: [1, 1] },
     },
+    // Gymnasium's MuJoCo observation spaces are unbounded; action bounds are the actuators' ctrlrange.
+    'InvertedPendulum-v4': { low: Array(4).fill(-Infinity), high: Array(4).fill(Infinity), action: { kind: 'box', low: [-3], high: [3] } },
+    'HalfCheetah-v4': { low: Array(17).fill(-Infinity), high: Array(17).fill(Infinity), action: { kind: 'box', low: Array(6).fill(-1), high: Array(6).fill(1) } },
+    'Hopper-v4': { low: Array(11).fill(-Infinity), high: Array(11).fill(Infinity), action: { kind: 'box', low: Array(3).fill(-1), high: Array(3).fill(1) } },
   };
   for (const id of ENV_IDS) {
     it(`${id} has Gymnasium's float32 observation bounds and action space`, () => {
@@ -158,6 +166,9 @@ describe('time limits (TimeLimit semantics)', () => {
     'Pendulum-v1': 200,
     'LunarLander-v2': 1000,
     'LunarLanderContinuous-v2': 1000,
+    'InvertedPendulum-v4': 1000,
+    'HalfCheetah-v4': 1000,
+    'Hopper-v4': 1000,
   };
   for (const id of ENV_IDS) {
     it(`${id}: makeEnv applies the registered limit of ${registered[id]}`, () => {

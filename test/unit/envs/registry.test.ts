@@ -1,9 +1,13 @@
 /** Registered ids, specs and makeEnv's errors. */
-import { describe, expect, it } from 'vitest';
-import { ENV_IDS, envSpec, isEnvId, makeEnv, type EnvId } from '../../../core/envs/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENV_IDS, envSpec, isEnvId, makeEnv, prepareEnv, type EnvId } from '../../../core/envs/index.js';
+
+beforeAll(async () => {
+  for (const id of ENV_IDS) await prepareEnv(id);
+});
 
 describe('env registry', () => {
-  it('lists the five classic-control ids and the two Box2D LunarLanders', () => {
+  it('lists the five classic-control ids, the two Box2D LunarLanders and three MuJoCo tasks', () => {
     expect([...ENV_IDS]).toEqual([
       'CartPole-v1',
       'Acrobot-v1',
@@ -12,6 +16,9 @@ describe('env registry', () => {
       'Pendulum-v1',
       'LunarLander-v2',
       'LunarLanderContinuous-v2',
+      'InvertedPendulum-v4',
+      'HalfCheetah-v4',
+      'Hopper-v4',
     ]);
     expect(isEnvId('CartPole-v1')).toBe(true);
     expect(isEnvId('CartPole-v0')).toBe(false);
@@ -19,7 +26,7 @@ describe('env registry', () => {
 
   it('rejects an unknown id, listing the valid ones', () => {
     expect(() => makeEnv('CartPole-v0' as EnvId)).toThrow(
-      'unknown env id "CartPole-v0"; valid ids: CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, LunarLander-v2, LunarLanderContinuous-v2',
+      'unknown env id "CartPole-v0"; valid ids: CartPole-v1, Acrobot-v1, MountainCar-v0, MountainCarContinuous-v0, Pendulum-v1, LunarLander-v2, LunarLanderContinuous-v2, InvertedPendulum-v4, HalfCheetah-v4, Hopper-v4',
     );
     expect(() => envSpec('x' as EnvId)).toThrow(/unknown env id "x"/);
   });
@@ -33,6 +40,9 @@ describe('env registry', () => {
       'Pendulum-v1': { obsDim: 3, actDim: 1, kind: 'box', maxEpisodeSteps: 200, rewardThreshold: null },
       'LunarLander-v2': { obsDim: 8, actDim: 1, kind: 'discrete', maxEpisodeSteps: 1000, rewardThreshold: 200 },
       'LunarLanderContinuous-v2': { obsDim: 8, actDim: 2, kind: 'box', maxEpisodeSteps: 1000, rewardThreshold: 200 },
+      'InvertedPendulum-v4': { obsDim: 4, actDim: 1, kind: 'box', maxEpisodeSteps: 1000, rewardThreshold: 950 },
+      'HalfCheetah-v4': { obsDim: 17, actDim: 6, kind: 'box', maxEpisodeSteps: 1000, rewardThreshold: 4800 },
+      'Hopper-v4': { obsDim: 11, actDim: 3, kind: 'box', maxEpisodeSteps: 1000, rewardThreshold: 3800 },
     };
     for (const id of ENV_IDS) {
       const spec = envSpec(id);

@@ -1,7 +1,11 @@
 /** Per-env Gymnasium details (hand-computed steps, clipping, walls, terminal rules) and action validation. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, beforeAll } from 'vitest';
 import { Rng } from '../../../core/common/rng.js';
-import { AcrobotEnv, angleNormalize, ENV_IDS, makeEnv, PendulumEnv, spaceContains } from '../../../core/envs/index.js';
+import { AcrobotEnv, angleNormalize, ENV_IDS, makeEnv, prepareEnv, PendulumEnv, spaceContains } from '../../../core/envs/index.js';
+
+beforeAll(async () => {
+  for (const id of ENV_IDS) await prepareEnv(id);
+});
 
 const f = Math.fround;
 
