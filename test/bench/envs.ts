@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { delimiter } from 'node:path';
 import { Rng } from '../../core/common/rng.js';
-import { ENV_IDS, envSpec, makeEnv, VectorEnv, type EnvId, type Space } from '../../core/envs/index.js';
+import { ENV_IDS, envSpec, makeEnv, prepareEnv, VectorEnv, type EnvId, type Space } from '../../core/envs/index.js';
 
 /**
  * Gymnasium's figures as recorded when the project began (issue 2: "Gymnasium's own CartPole does about 475k
@@ -211,6 +211,7 @@ export async function bench(): Promise<void> {
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${load} (1/5/15 min)`);
   console.log(`random actions; up to ${fmt(STEPS)} env steps per run, best of ${REPEATS} runs`);
   for (const id of ENV_IDS) {
+    await prepareEnv(id);
     // Warm-up so the JIT has compiled (and inlined) the step paths before timing; it also sizes the runs.
     singleEnv(id, 100_000);
     vectorEnv(id, 16, 200_000);

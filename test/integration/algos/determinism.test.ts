@@ -79,6 +79,15 @@ describe('stop and resume', () => {
       stopAfter: 1300,
     },
     {
+      // A MuJoCo env in the checkpoint (its snapshot carries qacc_warmstart; the unit tests pin that bit for bit)
+      name: 'PPO, Hopper (MuJoCo, warm start in the snapshot), gSDE',
+      algo: 'ppo',
+      env: 'Hopper-v4',
+      overrides: { numEnvs: 2, numSteps: 256, numMinibatches: 4, updateEpochs: 2, hiddenSizes: [32, 32], useSde: true, sdeSampleFreq: 8, evalInterval: 0 },
+      total: 3072,
+      stopAfter: 1300,
+    },
+    {
       name: 'REINFORCE, whole episodes per update',
       algo: 'reinforce',
       env: 'CartPole-v1',
