@@ -24,6 +24,9 @@ export const RENDER_FPS: Readonly<Record<string, number>> = {
   'Pendulum-v1': 30,
   'LunarLander-v2': 50,
   'LunarLanderContinuous-v2': 50,
+  'InvertedPendulum-v4': 25,
+  'HalfCheetah-v4': 20,
+  'Hopper-v4': 125,
 };
 const DEFAULT_FPS = 30;
 

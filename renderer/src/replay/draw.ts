@@ -1,6 +1,6 @@
 /**
  * Canvas renderers for recorded states: one per env, drawing what Gymnasium's `render()` draws, from the
- * state alone (no video). `drawState` dispatches on the env id.
+ * state alone (no video); the MuJoCo tasks as a flat side view of their bodies. `drawState` dispatches on the env id.
  */
 import type { Canvas2D, DrawOptions, Point, ReplayAction } from './types.js';
 import {
@@ -13,6 +13,7 @@ import {
   PENDULUM,
 } from './geometry.js';
 import { isReplayEnvId } from './envs.js';
+import { mujocoGeometry, type GeomPart, type MujocoEnvId } from './mujoco-geometry.js';
 
 export interface ReplayPalette {
   background: string;
@@ -32,6 +33,13 @@ export interface ReplayPalette {
   hull: string;
   hullEdge: string;
   flame: string;
+  /** MuJoCo: InvertedPendulum's rail and cart (its pole is `link`); the walkers' torso, head, thighs and shins/feet. */
+  rail: string;
+  cart: string;
+  torso: string;
+  head: string;
+  limb: string;
+  shin: string;
 }
 
 /** Gymnasium's colours, darkened where they would vanish on white, and a matching dark set. */
@@ -53,6 +61,12 @@ export const REPLAY_PALETTES: Record<'light' | 'dark', ReplayPalette> = {
     hull: '#8066e6',
     hullEdge: '#4d4d80',
     flame: '#ff6c6c',
+    rail: '#4d4db3',
+    cart: '#b3b300',
+    torso: '#9c6b3c',
+    head: '#5c3b1e',
+    limb: '#cc9966',
+    shin: '#e69999',
   },
   dark: {
     background: '#18181b',
@@ -71,6 +85,12 @@ export const REPLAY_PALETTES: Record<'light' | 'dark', ReplayPalette> = {
     hull: '#8066e6',
     hullEdge: '#4d4d80',
     flame: '#ff6c6c',
+    rail: '#7b7be0',
+    cart: '#c8c800',
+    torso: '#b07a45',
+    head: '#ecc894',
+    limb: '#cc9966',
+    shin: '#e69999',
   },
 };
 
@@ -226,6 +246,34 @@ export function drawLunarLander(ctx: Canvas2D, envId: string, state: readonly nu
   }
 }
 
+const GEOM_COLOUR: Record<GeomPart, keyof ReplayPalette> = {
+  rail: 'rail',
+  cart: 'cart',
+  pole: 'link',
+  torso: 'torso',
+  head: 'head',
+  limb: 'limb',
+  shin: 'shin',
+};
+
+/** MuJoCo side view: the floor and its blocks, capsules as round-capped strokes (torso and head on top), hinge pins. */
+export function drawMujoco(ctx: Canvas2D, envId: MujocoEnvId, state: readonly number[], opts: DrawOptions, p: ReplayPalette): void {
+  const g = mujocoGeometry(envId, state, opts.width, opts.height);
+  const k = g.camera.scale;
+  for (const block of g.floorBlocks) polygon(ctx, block, p.muted);
+  if (g.floor) line(ctx, g.floor[0], g.floor[1], p.ink, Math.max(2, 0.01 * k));
+  ctx.lineCap = 'round';
+  const onTop = (part: GeomPart) => part === 'torso' || part === 'head';
+  for (const c of [...g.capsules.filter((c) => !onTop(c.part)), ...g.capsules.filter((c) => onTop(c.part))]) {
+    line(ctx, c.a, c.b, p[GEOM_COLOUR[c.part]], Math.max(1, c.width));
+  }
+  ctx.lineCap = 'butt';
+  for (const h of g.hinges) disc(ctx, h, Math.max(1, g.hingeRadius), p.ink);
+  const a = scalarAction(opts.action);
+  // InvertedPendulum: the slider force (ctrlrange ±3) as a push arrow under the cart.
+  if (g.cart && a !== null) pushArrow(ctx, { x: g.cart.x, y: g.cart.y + 0.2 * k }, a / 3, 0.25 * k, p.action);
+}
+
 /** Clears the canvas and draws `state` of `envId`. Throws for an unknown env or a short state. */
 export function drawState(ctx: Canvas2D, envId: string, state: readonly number[], opts: DrawOptions): void {
   if (!isReplayEnvId(envId)) throw new Error(`no replay renderer for env "${envId}"`);
@@ -253,6 +301,11 @@ export function drawState(ctx: Canvas2D, envId: string, state: readonly number[]
     case 'LunarLander-v2':
     case 'LunarLanderContinuous-v2':
       drawLunarLander(ctx, envId, state, opts, p);
+      break;
+    case 'InvertedPendulum-v4':
+    case 'HalfCheetah-v4':
+    case 'Hopper-v4':
+      drawMujoco(ctx, envId, state, opts, p);
       break;
   }
   ctx.restore();

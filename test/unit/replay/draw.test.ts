@@ -59,8 +59,17 @@ describe('drawState', () => {
       'Pendulum-v1': [1.0, 0.5],
       'LunarLander-v2': landerState(),
       'LunarLanderContinuous-v2': landerState(4, 6, -0.4),
+      'InvertedPendulum-v4': [0.9, -0.3, 0.1, 0.2],
+      'HalfCheetah-v4': [12.5, 0.1, 0.4, -0.5, 0.7, 0.3, 0.6, -1, 0.4, ...new Array(9).fill(0.5)],
+      'Hopper-v4': [-3.2, 1.4, -0.3, -0.8, -1.2, 0.6, ...new Array(6).fill(-0.2)],
     };
-    const actions: Record<string, number | number[]> = { 'Pendulum-v1': 1.5, 'LunarLanderContinuous-v2': [0.5, -0.8] };
+    const actions: Record<string, number | number[]> = {
+      'Pendulum-v1': 1.5,
+      'LunarLanderContinuous-v2': [0.5, -0.8],
+      'InvertedPendulum-v4': [3],
+      'HalfCheetah-v4': [1, -1, 0.5, 0, 0.2, -0.3],
+      'Hopper-v4': [1, -1, 0.5],
+    };
     for (const id of REPLAY_ENV_IDS) {
       const ctx = new RecordingContext();
       drawState(ctx, id, states[id], { width: 400, height: 300, action: actions[id] ?? 1 });
@@ -143,6 +152,23 @@ describe('drawState', () => {
     expect(Math.min(...both[1].map(([x]) => x))).toBeCloseTo(288 - 24 * 0.75, 9);
   });
 
+  it('draws the MuJoCo bodies as round-capped strokes in their part colours, the torso on top', () => {
+    const P = REPLAY_PALETTES.light;
+    const strokes = (id: string, state: number[], action?: number[]) => {
+      const ctx = new RecordingContext();
+      drawState(ctx, id, state, { width: 480, height: 320, action });
+      return ctx.paths.filter((p) => p.stroke !== undefined).map((p) => p.stroke);
+    };
+    const cheetah = strokes('HalfCheetah-v4', new Array(18).fill(0));
+    // Floor line, then six limb capsules, then the torso and the head.
+    expect(cheetah).toEqual([P.ink, P.limb, P.shin, P.shin, P.limb, P.shin, P.shin, P.torso, P.head]);
+    expect(strokes('Hopper-v4', [0, 1.25, 0, 0, 0, 0, ...new Array(6).fill(0)])).toEqual([P.ink, P.limb, P.shin, P.shin, P.torso]);
+    expect(strokes('InvertedPendulum-v4', [0, 0, 0, 0])).toEqual([P.rail, P.cart, P.link]);
+    // A push arrow (its shaft a stroke) only when the force is not zero.
+    expect(strokes('InvertedPendulum-v4', [0, 0, 0, 0], [-2])).toEqual([P.rail, P.cart, P.link, P.action]);
+    expect(strokes('InvertedPendulum-v4', [0, 0, 0, 0], [0])).toEqual([P.rail, P.cart, P.link]);
+  });
+
   it('rejects unknown envs and short states by name', () => {
     const ctx = new RecordingContext();
     expect(() => drawState(ctx, 'LunarLander-v3', [0], { width: 10, height: 10 })).toThrow('no replay renderer for env "LunarLander-v3"');
@@ -176,5 +202,11 @@ describe('env metadata', () => {
     expect(replayFps('LunarLander-v2')).toBe(50);
     expect(describeAction('LunarLander-v2', 2)).toBe('2 (main engine)');
     expect(describeAction('LunarLanderContinuous-v2', [0.7341, -0.6])).toBe('main 0.734, lateral −0.6');
+    expect(replayFps('InvertedPendulum-v4')).toBe(25);
+    expect(replayFps('HalfCheetah-v4')).toBe(20);
+    expect(replayFps('Hopper-v4')).toBe(125);
+    expect(describeAction('InvertedPendulum-v4', [-2.5])).toBe('force −2.5');
+    expect(describeAction('Hopper-v4', [0.1, -1, 0])).toBe('thigh 0.1, leg −1, foot 0');
+    expect(describeAction('HalfCheetah-v4', [1, 0, 0, 0, 0, -0.25])).toBe('bthigh 1, bshin 0, bfoot 0, fthigh 0, fshin 0, ffoot −0.25');
   });
 });
