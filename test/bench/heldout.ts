@@ -1,5 +1,6 @@
 /**
- * The held-out-seed learning benchmark the per-env areas share (`lunar`, `mujoco`): PPO with the env's preset on
+ * The held-out-seed learning benchmark the per-env areas share (`lunar`, `mujoco`, `presets`): an algorithm (PPO
+ * unless named) with the env's preset on
  * seeds it was not tuned on, a deterministic evaluation every `evalInterval` steps; per seed the first step and wall
  * time at which the evaluation mean reaches the threshold, the evaluation curve, the final evaluation and SPS; then
  * the success rate, medians and ranges.
@@ -8,12 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainRun } from '../../core/algos/loop.js';
-import { resolveConfig } from '../../core/algos/registry.js';
+import { ALGOS, resolveConfig, type AlgoId } from '../../core/algos/registry.js';
 import { METRIC } from '../../core/common/metrics.js';
 import type { EnvId } from '../../core/envs/index.js';
 import { quantile } from '../../core/stats/index.js';
 
 export interface HeldOutOptions {
+  /** Default 'ppo'. */
+  algo?: AlgoId;
   env: EnvId;
   seeds: number[];
   totalSteps: number;
@@ -37,7 +40,8 @@ interface SeedResult {
 }
 
 async function runSeed(o: HeldOutOptions, seed: number): Promise<SeedResult> {
-  const { config } = resolveConfig('ppo', o.env, { overrides: { evalInterval: o.evalInterval, evalEpisodes: 10, checkpointInterval: 0, ...o.overrides } });
+  const algo = o.algo ?? 'ppo';
+  const { config } = resolveConfig(algo, o.env, { overrides: { evalInterval: o.evalInterval, evalEpisodes: 10, checkpointInterval: 0, ...o.overrides } });
   const runDir = mkdtempSync(join(tmpdir(), 'policylab-bench-heldout-'));
   let steps: number | null = null;
   let seconds: number | null = null;
@@ -47,7 +51,7 @@ async function runSeed(o: HeldOutOptions, seed: number): Promise<SeedResult> {
     const result = await trainRun({
       runDir,
       runId: 'bench',
-      algo: 'ppo',
+      algo,
       env: o.env,
       config,
       seed,
@@ -80,7 +84,7 @@ export async function heldOutBench(o: HeldOutOptions): Promise<void> {
   if (!o.seeds.length || !o.seeds.every(Number.isInteger)) throw new Error(`seeds must be a non-empty list of integers, got ${o.seeds.join(',')}`);
   const overrides = o.overrides ?? {};
   console.log(
-    `PPO preset on ${o.env}, seeds ${o.seeds.join(', ')}, ${k(o.totalSteps)} steps, evaluation (10 episodes, deterministic) every ${k(o.evalInterval)}` +
+    `${ALGOS[o.algo ?? 'ppo'].title} preset on ${o.env}, seeds ${o.seeds.join(', ')}, ${k(o.totalSteps)} steps, evaluation (10 episodes, deterministic) every ${k(o.evalInterval)}` +
       `${Object.keys(overrides).length ? `, overrides ${JSON.stringify(overrides)}` : ''}; load average ${loadavg()[0].toFixed(2)}`,
   );
   const results: SeedResult[] = [];

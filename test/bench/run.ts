@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const AREAS = ['envs', 'common', 'store', 'folder', 'flood', 'cli', 'algos', 'apg', 'ddppo', 'ddppo-redis', 'app', 'compare', 'runs-table', 'lm', 'stats', 'datasets', 'gsde', 'lunar', 'mujoco', 'rlhf', 'dpo', 'prefs', 'reward-model'] as const;
+const AREAS = ['envs', 'common', 'store', 'folder', 'flood', 'cli', 'algos', 'apg', 'ddppo', 'ddppo-redis', 'app', 'compare', 'runs-table', 'lm', 'stats', 'datasets', 'gsde', 'lunar', 'mujoco', 'presets', 'rlhf', 'dpo', 'prefs', 'reward-model'] as const;
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = wanted.filter((a) => !(AREAS as readonly string[]).includes(a));

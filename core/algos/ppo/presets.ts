@@ -168,6 +168,23 @@ export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
   'InvertedPendulum-v4': PPO_INVERTED_PENDULUM,
   'HalfCheetah-v4': PPO_HALF_CHEETAH,
   'Hopper-v4': PPO_HOPPER,
+  // rl-baselines3-zoo `hyperparams/ppo.yml` (commit 00128b5) MountainCar-v0; SB3 defaults fill the rest. Not tuned here.
+  'MountainCar-v0': {
+    numEnvs: 16, // n_envs
+    numSteps: 16, // n_steps
+    numMinibatches: 4, // 16 · 16 / SB3's default batch_size 64
+    updateEpochs: 4, // n_epochs
+    gamma: 0.99, // gamma
+    gaeLambda: 0.98, // gae_lambda
+    entCoef: 0, // ent_coef
+    lr: 3e-4, // SB3 default learning_rate
+    annealLr: false,
+    clipCoef: 0.2, // SB3 default clip_range
+    clipVloss: false, // SB3 clip_range_vf None
+    normalizeObs: true, // normalize
+    normalizeReward: true, // normalize
+    evalInterval: 50_000,
+  },
 };
 
 export const PPO_PRESET_STEPS: Record<string, number> = {
@@ -180,4 +197,5 @@ export const PPO_PRESET_STEPS: Record<string, number> = {
   'InvertedPendulum-v4': 1_000_000, // ppo.yml InvertedPendulum-v3.n_timesteps
   'HalfCheetah-v4': 1_000_000, // ppo.yml HalfCheetah-v3.n_timesteps
   'Hopper-v4': 1_000_000, // ppo.yml Hopper-v3.n_timesteps
+  'MountainCar-v0': 1_000_000, // ppo.yml MountainCar-v0.n_timesteps
 };

@@ -55,6 +55,13 @@ describe('config schemas', () => {
     const plain = resolveConfig('ppo', 'CartPole-v1', { preset: 'none', totalSteps: 1000 });
     expect(plain.config).toEqual(ALGOS.ppo.configSchema.parse({}));
     expect(plain.totalSteps).toBe(1000);
-    expect(resolveConfig('ppo', 'MountainCar-v0').preset).toBeNull();
+    expect(resolveConfig('reinforce', 'MountainCar-v0').preset).toBeNull();
+  });
+
+  it('PPO, A2C and TRPO have a preset and a run length for every env we ship', () => {
+    for (const id of ['ppo', 'a2c', 'trpo'] as const) {
+      const missing = ENV_IDS.filter((env) => !(env in ALGOS[id].presets) || !(ALGOS[id].presetTotalSteps[env] > 0));
+      expect(missing, `${id} presets`).toEqual([]);
+    }
   });
 });
