@@ -32,6 +32,8 @@ export interface HeldOutOptions {
 
 interface SeedResult {
   seed: number;
+  /** The loop's own criterion: the step at which the 20-training-episode mean first reached the env's threshold. */
+  trainSteps: number | null;
   steps: number | null;
   seconds: number | null;
   evals: number[];
@@ -69,7 +71,7 @@ async function runSeed(o: HeldOutOptions, seed: number): Promise<SeedResult> {
         },
       },
     });
-    return { seed, steps, seconds, evals, sps: result.sps, wall: (performance.now() - started) / 1000 };
+    return { seed, trainSteps: result.solved?.step ?? null, steps, seconds, evals, sps: result.sps, wall: (performance.now() - started) / 1000 };
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }
@@ -92,16 +94,18 @@ export async function heldOutBench(o: HeldOutOptions): Promise<void> {
     const r = await runSeed(o, seed);
     results.push(r);
     console.log(
-      `  seed ${seed}: ${r.steps === null ? `eval never ≥ ${o.threshold}` : `eval ≥ ${o.threshold} at ${k(r.steps)} steps, ${r.seconds!.toFixed(0)} s`}; evals ${r.evals.map((v) => v.toFixed(0)).join(' ')}; final ${r.evals.at(-1)?.toFixed(1) ?? '–'}; ${r.sps.toFixed(0)} SPS, ${r.wall.toFixed(0)} s`,
+      `  seed ${seed}: ${r.steps === null ? `eval never ≥ ${o.threshold}` : `eval ≥ ${o.threshold} at ${k(r.steps)} steps, ${r.seconds!.toFixed(0)} s`}; 20-episode training mean ≥ threshold ${r.trainSteps === null ? 'never' : `at ${k(r.trainSteps)}`}; evals ${r.evals.map((v) => v.toFixed(0)).join(' ')}; final ${r.evals.at(-1)?.toFixed(1) ?? '–'}; ${r.sps.toFixed(0)} SPS, ${r.wall.toFixed(0)} s`,
     );
   }
   const ok = results.filter((r) => r.steps !== null);
+  const trained = results.flatMap((r) => (r.trainSteps === null ? [] : [r.trainSteps]));
   const finals = results.flatMap((r) => (r.evals.length ? [r.evals.at(-1)!] : []));
   const targetLine = o.target === undefined ? '' : ` (target ≥ ${o.target}, ratio ${(ok.length / o.target).toFixed(2)})`;
   const peerLine = o.peer && finals.length ? ` (${o.peer.source}: ${o.peer.finalEval}; ratio ${(median(finals) / o.peer.finalEval).toFixed(2)})` : '';
   console.log(
     `  ${o.env}: evaluation ≥ ${o.threshold} within ${k(o.totalSteps)} in ${ok.length}/${results.length} seeds${targetLine}` +
       (ok.length ? `; steps median ${k(median(ok.map((r) => r.steps!)))} (${range(ok.map((r) => r.steps!), k)}), wall time median ${median(ok.map((r) => r.seconds!)).toFixed(0)} s` : '') +
+      `; 20-episode training mean ≥ threshold in ${trained.length}/${results.length}${trained.length ? `, median ${k(median(trained))} (${range(trained, k)})` : ''}` +
       `; final eval median ${finals.length ? `${median(finals).toFixed(1)} (${range(finals, (x) => x.toFixed(0))})` : '–'}${peerLine}; SPS median ${median(results.map((r) => r.sps)).toFixed(0)}`,
   );
 }
