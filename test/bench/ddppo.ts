@@ -2,8 +2,8 @@
  * npm run bench -- ddppo: DD-PPO over the local transport (worker threads of one process, core/algos/ddppo/threads.ts).
  *
  * 1. Scaling: N = 1, 2, 4 workers on CartPole-v1 and Acrobot-v1, each worker with PPO's tuned preset shape
- *    (core/algos/ppo/presets.ts: CartPole 8 envs × 32 steps, 4 minibatches × 4 epochs; Acrobot 16 envs × 256 steps,
- *    64 minibatches × 4 epochs, normalised observations), so one update sees N × PPO's batch and every worker runs
+ *    (core/algos/ppo/presets.ts: CartPole 8 envs × 32 steps, 4 minibatches × 4 epochs; Acrobot 8 envs × 128 steps,
+ *    8 minibatches × 4 epochs, normalised observations), so one update sees N × PPO's batch and every worker runs
  *    the same number of iterations (totalSteps = N × the per-worker budget, which keeps CartPole's annealed LR and
  *    clip schedule per iteration the same for every N). Printed: steady SPS (rank 0's time/sps at the end, without
  *    the thread start), the scaling efficiency SPS(N) / (N · SPS(1)), the mean gradient all-reduce per iteration, and
