@@ -16,6 +16,11 @@ export const commonFields = {
     .max(8)
     .describe('Hidden layer widths of the actor and of the critic (separate networks), e.g. [64, 64].'),
   activation: z.enum(['tanh', 'relu']).describe('Hidden-layer activation of both networks.'),
+  orthoInit: z
+    .boolean()
+    .describe(
+      'Orthogonal initialisation (CleanRL, SB3 `ortho_init`: gain √2 hidden, 0.01 policy head, 1 value head, zero biases); false: PyTorch\'s nn.Linear default, weights and biases U(±1/√fan_in), as SB3 with ortho_init=False.',
+    ),
   gamma: z.number().gt(0).max(1).describe('Discount factor γ.'),
   lr: z.number().gt(0).max(1).describe('Learning rate of the optimizer (of the policy, where the critic has its own).'),
   annealLr: z.boolean().describe('Anneal the learning rate linearly from lr to 0 over the run (CleanRL `anneal_lr`, RL Zoo `lin_`).'),
@@ -59,6 +64,7 @@ export const commonFields = {
 export const commonDefaults = {
   hiddenSizes: [64, 64],
   activation: 'tanh',
+  orthoInit: true,
   adamEps: 1e-5,
   normalizeObs: false,
   clipObs: 10,
@@ -77,11 +83,12 @@ export const commonDefaults = {
   engine: 'js',
 } as const;
 
-/** The network fields (hiddenSizes, activation) with their defaults. */
+/** The network fields (hiddenSizes, activation, orthoInit) with their defaults. */
 export function networkFields() {
   return {
     hiddenSizes: commonFields.hiddenSizes.default([...commonDefaults.hiddenSizes]),
     activation: commonFields.activation.default(commonDefaults.activation),
+    orthoInit: commonFields.orthoInit.default(commonDefaults.orthoInit),
   };
 }
 
@@ -131,6 +138,7 @@ export interface CommonConfig {
   numEnvs: number;
   hiddenSizes: number[];
   activation: 'tanh' | 'relu';
+  orthoInit: boolean;
   gamma: number;
   lr: number;
   annealLr: boolean;

@@ -117,6 +117,7 @@ export async function trainRun(opts: TrainRunOptions): Promise<TrainResult> {
       hiddenSizes: common.hiddenSizes,
       activation: common.activation,
       logStdInit: common.logStdInit,
+      orthoInit: common.orthoInit,
       gsde: gsdeOptionOf(common),
     },
     rng,

@@ -24,6 +24,8 @@ export interface ModelSpec {
   hiddenSizes: number[];
   activation: Activation;
   logStdInit: number;
+  /** false: PyTorch's nn.Linear default initialisation instead of orthogonal (SB3 `ortho_init=False`). Default true. */
+  orthoInit?: boolean;
   /**
    * gSDE (core/algos/gsde.ts) instead of a state-independent log-std: the log-std block holds the p×d (fullStd) or
    * p log σ of the exploration matrices, p = the last hidden width. Box action spaces only.
@@ -99,11 +101,19 @@ export class ActorCritic {
     this.logStd.fill(spec.logStdInit);
   }
 
-  /** CleanRL's initialisation, drawn from `rng`: critic first, then actor (the order of its Agent's fields). */
+  /**
+   * CleanRL's initialisation, drawn from `rng`: critic first, then actor (the order of its Agent's fields); with
+   * `orthoInit: false`, PyTorch's default in the same order.
+   */
   static create(spec: ModelSpec, rng: Rng): ActorCritic {
     const model = new ActorCritic(spec);
-    initOrthogonal(model.critic, GAIN.value, rng);
-    initOrthogonal(model.actor, GAIN.policy, rng);
+    if (spec.orthoInit === false) {
+      initTorchDefault(model.critic, rng);
+      initTorchDefault(model.actor, rng);
+    } else {
+      initOrthogonal(model.critic, GAIN.value, rng);
+      initOrthogonal(model.actor, GAIN.policy, rng);
+    }
     model.paramsChanged();
     return model;
   }
@@ -235,6 +245,20 @@ function initOrthogonal(net: MlpNet, outputGain: number, rng: Rng): void {
     const gain = l === net.numLayers - 1 ? outputGain : GAIN.hidden;
     net.kernels[l].set(orthogonalKernel(net.sizes[l], net.sizes[l + 1], gain, rng));
     net.biases[l].fill(0);
+  }
+}
+
+/**
+ * PyTorch's `nn.Linear.reset_parameters`: kaiming_uniform_(a = √5) on the weight, which is U(±1/√fan_in), and the
+ * bias U(±1/√fan_in) — what SB3 networks keep when `ortho_init=False`.
+ */
+function initTorchDefault(net: MlpNet, rng: Rng): void {
+  for (let l = 0; l < net.numLayers; l++) {
+    const bound = 1 / Math.sqrt(net.sizes[l]);
+    const w = net.kernels[l];
+    for (let i = 0; i < w.length; i++) w[i] = rng.uniformRange(-bound, bound);
+    const b = net.biases[l];
+    for (let i = 0; i < b.length; i++) b[i] = rng.uniformRange(-bound, bound);
   }
 }
 

@@ -184,7 +184,7 @@ export async function runDdppoWorker(coll: Collective, opts: WorkerOptions): Pro
   }
   if (c.workers !== N) throw new Error(`DD-PPO: config.workers = ${c.workers} but the collective has ${N} ranks`);
   const model = ActorCritic.create(
-    { obsDim: spec.obsDim, actionSpace: spec.actionSpace, hiddenSizes: c.hiddenSizes, activation: c.activation, logStdInit: c.logStdInit },
+    { obsDim: spec.obsDim, actionSpace: spec.actionSpace, hiddenSizes: c.hiddenSizes, activation: c.activation, logStdInit: c.logStdInit, orthoInit: c.orthoInit },
     new Rng(opts.seed),
   );
   const optimizer = new Adam(model.params.length, c.adamEps);

@@ -204,6 +204,38 @@ describe('ActorCritic', () => {
     actor.dispose();
     critic.dispose();
   });
+
+  it('orthoInit false: PyTorch nn.Linear default, weights and biases U(±1/√fan_in), seeded', () => {
+    const spec = { obsDim: 11, actionSpace: { kind: 'box', low: new Float32Array(3).fill(-1), high: new Float32Array(3).fill(1), shape: [3] }, hiddenSizes: [256, 256], activation: 'relu', logStdInit: -2 } as const;
+    const torch = ActorCritic.create({ ...spec, orthoInit: false }, new Rng(3));
+    const ortho = ActorCritic.create(spec, new Rng(3));
+    expect(ActorCritic.create({ ...spec, orthoInit: false }, new Rng(3)).params).toEqual(torch.params);
+    for (const net of [torch.actor, torch.critic]) {
+      for (let l = 0; l < net.numLayers; l++) {
+        const bound = 1 / Math.sqrt(net.sizes[l]);
+        for (const xs of [net.kernels[l], net.biases[l]]) {
+          let max = 0;
+          let sq = 0;
+          for (const x of xs) {
+            max = Math.max(max, Math.abs(x));
+            sq += x * x;
+          }
+          expect(max).toBeLessThanOrEqual(bound);
+          if (xs.length >= 256) {
+            // U(−b, b) has variance b²/3; the biases of the 256-wide layers and every kernel are large enough to check.
+            expect(Math.sqrt(sq / xs.length) / (bound / Math.sqrt(3))).toBeGreaterThan(0.9);
+            expect(Math.sqrt(sq / xs.length) / (bound / Math.sqrt(3))).toBeLessThan(1.1);
+          }
+        }
+      }
+    }
+    // Biases are drawn, not zero, unlike the orthogonal init's; the policy head is not scaled down by 0.01.
+    expect(torch.actor.biases[0].some((b) => b !== 0)).toBe(true);
+    expect(ortho.actor.biases[0].every((b) => b === 0)).toBe(true);
+    const headRms = (m: ActorCritic): number => Math.sqrt(m.actor.kernels[2].reduce((a, x) => a + x * x, 0) / m.actor.kernels[2].length);
+    expect(headRms(torch) / headRms(ortho)).toBeGreaterThan(10);
+    expect(Array.from(torch.logStd)).toEqual([-2, -2, -2]);
+  });
 });
 
 describe('optimizers', () => {
