@@ -8,7 +8,7 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
   'Acrobot-v1': { numEnvs: 16, entCoef: 0, normalizeObs: true, normalizeReward: true },
   // gSDE, from rl-baselines3-zoo `hyperparams/a2c.yml` (commit 02846e4; its Pendulum entry is still keyed Pendulum-v0):
   // each value names its key; SB3 A2C defaults fill the rest (RMSprop, gae_lambda 1, vf_coef 0.5, full_std, no expln).
-  // ortho_init=False is not followed (initialisation stays orthogonal). Not tuned here.
+  // Not tuned here.
   'Pendulum-v1': {
     numEnvs: 8, // a2c.yml Pendulum-v0.n_envs
     numSteps: 8, // Pendulum-v0.n_steps
@@ -25,6 +25,7 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
     normalizeReward: true, // Pendulum-v0.normalize
     useSde: true, // Pendulum-v0.use_sde
     logStdInit: -2, // Pendulum-v0.policy_kwargs log_std_init
+    orthoInit: false, // Pendulum-v0.policy_kwargs ortho_init
     evalInterval: 50_000,
   },
   'MountainCarContinuous-v0': {
@@ -36,6 +37,7 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
     useSde: true, // MountainCarContinuous-v0.use_sde
     sdeSampleFreq: 16, // MountainCarContinuous-v0.sde_sample_freq
     logStdInit: 0, // MountainCarContinuous-v0.policy_kwargs log_std_init
+    orthoInit: false, // MountainCarContinuous-v0.policy_kwargs ortho_init
     evalInterval: 20_000,
   },
   // rl-baselines3-zoo `hyperparams/a2c.yml` (commit c6c209e) LunarLander-v2; SB3 A2C defaults fill the rest. Not tuned here.
@@ -49,7 +51,7 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
     evalInterval: 20_000,
   },
   // a2c.yml (commit 02846e4) LunarLanderContinuous-v2 (the later commit keys it LunarLanderContinuous-v3, same values):
-  // the Zoo's tuned gSDE recipe. ortho_init=False is not followed. Not tuned here.
+  // the Zoo's tuned gSDE recipe. Not tuned here.
   'LunarLanderContinuous-v2': {
     numEnvs: 4, // n_envs
     numSteps: 8, // n_steps
@@ -66,6 +68,7 @@ export const A2C_PRESETS: Record<string, Partial<A2cConfig>> = {
     normalizeReward: true, // normalize
     useSde: true, // use_sde
     logStdInit: -2, // policy_kwargs log_std_init
+    orthoInit: false, // policy_kwargs ortho_init
     evalInterval: 100_000,
   },
   // a2c.yml (commit c6c209e) MountainCar-v0: 16 envs, VecNormalize, no entropy bonus; SB3 defaults otherwise.

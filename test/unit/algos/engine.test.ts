@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/common/rng.js';
 import { Mlp } from '../../../core/common/networks.js';
-import { ActorCritic } from '../../../core/algos/model.js';
+import { ActorCritic, type ModelSpec } from '../../../core/algos/model.js';
+import { boxSpace } from '../../../core/envs/spaces.js';
 import { gemmNT } from '../../../core/algos/nn/gemm.js';
 import { fastTanh, KERNEL } from '../../../core/algos/nn/linalg.js';
 import { wasmActivationAt, wasmGemm, wasmGemmAt, wasmHeap } from '../../../core/algos/nn/wasm-gemm.js';
@@ -206,7 +207,7 @@ describe('ActorCritic', () => {
   });
 
   it('orthoInit false: PyTorch nn.Linear default, weights and biases U(±1/√fan_in), seeded', () => {
-    const spec = { obsDim: 11, actionSpace: { kind: 'box', low: new Float32Array(3).fill(-1), high: new Float32Array(3).fill(1), shape: [3] }, hiddenSizes: [256, 256], activation: 'relu', logStdInit: -2 } as const;
+    const spec: ModelSpec = { obsDim: 11, actionSpace: boxSpace([-1, -1, -1], [1, 1, 1]), hiddenSizes: [256, 256], activation: 'relu', logStdInit: -2 };
     const torch = ActorCritic.create({ ...spec, orthoInit: false }, new Rng(3));
     const ortho = ActorCritic.create(spec, new Rng(3));
     expect(ActorCritic.create({ ...spec, orthoInit: false }, new Rng(3)).params).toEqual(torch.params);
