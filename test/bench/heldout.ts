@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { trainRun } from '../../core/algos/loop.js';
 import { ALGOS, resolveConfig, type AlgoId } from '../../core/algos/registry.js';
 import { METRIC } from '../../core/common/metrics.js';
-import type { EnvId } from '../../core/envs/index.js';
+import { envSpec, type EnvId } from '../../core/envs/index.js';
 import { quantile } from '../../core/stats/index.js';
 
 export interface HeldOutOptions {
@@ -85,6 +85,8 @@ export const k = (x: number): string => `${(x / 1000).toFixed(0)}k`;
 export async function heldOutBench(o: HeldOutOptions): Promise<void> {
   if (!o.seeds.length || !o.seeds.every(Number.isInteger)) throw new Error(`seeds must be a non-empty list of integers, got ${o.seeds.join(',')}`);
   const overrides = o.overrides ?? {};
+  // The loop's own criterion needs a registered threshold (Pendulum has none: the bench's −200 is evaluation-only).
+  const trainCriterion = envSpec(o.env).rewardThreshold === o.threshold;
   console.log(
     `${ALGOS[o.algo ?? 'ppo'].title} preset on ${o.env}, seeds ${o.seeds.join(', ')}, ${k(o.totalSteps)} steps, evaluation (10 episodes, deterministic) every ${k(o.evalInterval)}` +
       `${Object.keys(overrides).length ? `, overrides ${JSON.stringify(overrides)}` : ''}; load average ${loadavg()[0].toFixed(2)}`,
@@ -94,18 +96,20 @@ export async function heldOutBench(o: HeldOutOptions): Promise<void> {
     const r = await runSeed(o, seed);
     results.push(r);
     console.log(
-      `  seed ${seed}: ${r.steps === null ? `eval never ≥ ${o.threshold}` : `eval ≥ ${o.threshold} at ${k(r.steps)} steps, ${r.seconds!.toFixed(0)} s`}; 20-episode training mean ≥ threshold ${r.trainSteps === null ? 'never' : `at ${k(r.trainSteps)}`}; evals ${r.evals.map((v) => v.toFixed(0)).join(' ')}; final ${r.evals.at(-1)?.toFixed(1) ?? '–'}; ${r.sps.toFixed(0)} SPS, ${r.wall.toFixed(0)} s`,
+      `  seed ${seed}: ${r.steps === null ? `eval never ≥ ${o.threshold}` : `eval ≥ ${o.threshold} at ${k(r.steps)} steps, ${r.seconds!.toFixed(0)} s`}${trainCriterion ? `; 20-episode training mean ≥ threshold ${r.trainSteps === null ? 'never' : `at ${k(r.trainSteps)}`}` : ''}; evals ${r.evals.map((v) => v.toFixed(0)).join(' ')}; final ${r.evals.at(-1)?.toFixed(1) ?? '–'}; ${r.sps.toFixed(0)} SPS, ${r.wall.toFixed(0)} s`,
     );
   }
   const ok = results.filter((r) => r.steps !== null);
   const trained = results.flatMap((r) => (r.trainSteps === null ? [] : [r.trainSteps]));
   const finals = results.flatMap((r) => (r.evals.length ? [r.evals.at(-1)!] : []));
   const targetLine = o.target === undefined ? '' : ` (target ≥ ${o.target}, ratio ${(ok.length / o.target).toFixed(2)})`;
-  const peerLine = o.peer && finals.length ? ` (${o.peer.source}: ${o.peer.finalEval}; ratio ${(median(finals) / o.peer.finalEval).toFixed(2)})` : '';
+  // A ratio only means "fraction of the peer's return" when both are positive; negative returns are printed side by side.
+  const peerRatio = o.peer && o.peer.finalEval > 0 && finals.length && median(finals) > 0 ? `; ratio ${(median(finals) / o.peer.finalEval).toFixed(2)}` : '';
+  const peerLine = o.peer && finals.length ? ` (${o.peer.source}: ${o.peer.finalEval}${peerRatio})` : '';
   console.log(
     `  ${o.env}: evaluation ≥ ${o.threshold} within ${k(o.totalSteps)} in ${ok.length}/${results.length} seeds${targetLine}` +
       (ok.length ? `; steps median ${k(median(ok.map((r) => r.steps!)))} (${range(ok.map((r) => r.steps!), k)}), wall time median ${median(ok.map((r) => r.seconds!)).toFixed(0)} s` : '') +
-      `; 20-episode training mean ≥ threshold in ${trained.length}/${results.length}${trained.length ? `, median ${k(median(trained))} (${range(trained, k)})` : ''}` +
+      (trainCriterion ? `; 20-episode training mean ≥ threshold in ${trained.length}/${results.length}${trained.length ? `, median ${k(median(trained))} (${range(trained, k)})` : ''}` : '') +
       `; final eval median ${finals.length ? `${median(finals).toFixed(1)} (${range(finals, (x) => x.toFixed(0))})` : '–'}${peerLine}; SPS median ${median(results.map((r) => r.sps)).toFixed(0)}`,
   );
 }
