@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ensureRendererBuilt } from '../../core/host/renderer-build.js';
 import { startServer, type RunningServer } from '../../core/host/server.js';
@@ -123,4 +123,29 @@ export async function launchWatchStopResume(page: Page, prefix: string): Promise
   await expect.poll(() => page.locator('tbody tr', { hasText: 'e2e ppo' }).count(), LONG).toBe(1);
   shots.push(await screenshot(page, `${prefix}-06-runs-after-reload`));
   return shots;
+}
+
+/** Collects the page's console errors and uncaught exceptions into `errors` (tests assert it stays empty). */
+export function collectConsoleErrors(page: Page, errors: string[]): void {
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+}
+
+const REPLAY_WAIT = { timeout: 90_000, interval: 250 };
+
+/** Opens a run's Replay tab and waits until its episode of `envId` is drawn; returns the replay section. */
+export async function openReplay(page: Page, serverUrl: string, runId: string, envId: string): Promise<Locator> {
+  await page.goto(`${serverUrl}#/run/${encodeURIComponent(runId)}/replay`);
+  const replay = page.locator('section.episode-replay');
+  await expect.poll(() => replay.getAttribute('aria-label'), REPLAY_WAIT).toMatch(new RegExp(`^${envId} episode`));
+  await expect.poll(() => replay.locator('canvas').isVisible(), REPLAY_WAIT).toBe(true);
+  return replay;
+}
+
+/** Moves the replay's frame slider to `frame` and waits for the step readout to follow. */
+export async function showFrame(replay: Locator, frame: number): Promise<void> {
+  await replay.getByRole('slider', { name: 'Frame' }).fill(String(frame));
+  await expect.poll(() => replay.getByTestId('replay-step').textContent()).toMatch(new RegExp(`^${frame} /`));
 }

@@ -13,7 +13,7 @@ import { saveEpisode } from '../../core/store/episodes.js';
 import { RunStore } from '../../core/store/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
 import { join } from 'node:path';
-import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
+import { collectConsoleErrors, openReplay as openReplayTab, RESULTS_DIR, screenshot, showFrame, startE2eServer, type E2eServer } from './helpers.js';
 
 const LONG = { timeout: 90_000, interval: 250 };
 const chromiumPath = findChromium();
@@ -87,10 +87,7 @@ describe.skipIf(!chromiumPath)(`LunarLander replay in Chromium${chromiumPath ? '
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    collectConsoleErrors(page, consoleErrors);
   }, 180_000);
 
   afterAll(async () => {
@@ -98,18 +95,7 @@ describe.skipIf(!chromiumPath)(`LunarLander replay in Chromium${chromiumPath ? '
     await app?.close();
   });
 
-  async function openReplay(runId: string, envId: string): Promise<Locator> {
-    await page.goto(`${app.server.url}#/run/${encodeURIComponent(runId)}/replay`);
-    const replay = page.locator('section.episode-replay');
-    await expect.poll(() => replay.getAttribute('aria-label'), LONG).toMatch(new RegExp(`^${envId} episode`));
-    await expect.poll(() => replay.locator('canvas').isVisible(), LONG).toBe(true);
-    return replay;
-  }
-
-  async function showFrame(replay: Locator, frame: number): Promise<void> {
-    await replay.getByRole('slider', { name: 'Frame' }).fill(String(frame));
-    await expect.poll(() => replay.getByTestId('replay-step').textContent()).toMatch(new RegExp(`^${frame} /`));
-  }
+  const openReplay = (runId: string, envId: string): Promise<Locator> => openReplayTab(page, app.server.url, runId, envId);
 
   for (const envId of ['LunarLander-v2', 'LunarLanderContinuous-v2'] as const) {
     it(`draws ${envId}: sky, ground, flags, lander, and a flame only on frames that fire an engine`, async () => {

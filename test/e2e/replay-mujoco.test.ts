@@ -8,12 +8,13 @@
  */
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../core/common/rng.js';
 import { makeEnv, prepareEnv } from '../../core/envs/index.js';
 import { saveEpisode } from '../../core/store/episodes.js';
 import { RunStore } from '../../core/store/index.js';
 import { CHROMIUM_ARGS, findChromium } from '../helpers/chromium.js';
 import { join } from 'node:path';
-import { RESULTS_DIR, screenshot, startE2eServer, type E2eServer } from './helpers.js';
+import { collectConsoleErrors, openReplay as openReplayTab, RESULTS_DIR, screenshot, showFrame, startE2eServer, type E2eServer } from './helpers.js';
 
 const LONG = { timeout: 90_000, interval: 250 };
 const chromiumPath = findChromium();
@@ -45,18 +46,6 @@ interface Episode {
   return: number;
 }
 
-/** mulberry32, so the episodes are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** qpos at phase t ∈ [0, 1] (t = 0 is qpos0): the walkers move forward by `distance` metres while their joints swing. */
 function scriptedQpos(envId: MujocoId, t: number): number[] {
   const s = (k: number) => Math.sin(2 * Math.PI * k * t);
@@ -71,7 +60,8 @@ function scriptedQpos(envId: MujocoId, t: number): number[] {
 }
 
 function syntheticEpisode(envId: MujocoId, frames = 100): Episode {
-  const random = rng(11);
+  const gen = new Rng(11);
+  const random = (): number => gen.uniform();
   const dt = 1 / frames;
   const states = Array.from({ length: frames + 1 }, (_, i) => {
     const q = scriptedQpos(envId, i / frames);
@@ -87,7 +77,8 @@ function syntheticEpisode(envId: MujocoId, frames = 100): Episode {
 async function randomEpisode(envId: MujocoId, seed: number, maxSteps: number): Promise<Episode> {
   await prepareEnv(envId);
   const env = makeEnv(envId, { seed, maxEpisodeSteps: maxSteps });
-  const random = rng(seed);
+  const gen = new Rng(seed);
+  const random = (): number => gen.uniform();
   env.reset(seed);
   const states = [env.getState()];
   const actions: number[][] = [];
@@ -181,10 +172,7 @@ describe.skipIf(!chromiumPath)(`MuJoCo replay in Chromium${chromiumPath ? '' : '
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
     const context = await browser.newContext({ viewport: { width: 1300, height: 1000 }, colorScheme: 'light' });
     page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    collectConsoleErrors(page, consoleErrors);
   }, 180_000);
 
   afterAll(async () => {
@@ -192,18 +180,7 @@ describe.skipIf(!chromiumPath)(`MuJoCo replay in Chromium${chromiumPath ? '' : '
     await app?.close();
   });
 
-  async function openReplay(runId: string, envId: string): Promise<Locator> {
-    await page.goto(`${app.server.url}#/run/${encodeURIComponent(runId)}/replay`);
-    const replay = page.locator('section.episode-replay');
-    await expect.poll(() => replay.getAttribute('aria-label'), LONG).toMatch(new RegExp(`^${envId} episode`));
-    await expect.poll(() => replay.locator('canvas').isVisible(), LONG).toBe(true);
-    return replay;
-  }
-
-  async function showFrame(replay: Locator, frame: number): Promise<void> {
-    await replay.getByRole('slider', { name: 'Frame' }).fill(String(frame));
-    await expect.poll(() => replay.getByTestId('replay-step').textContent()).toMatch(new RegExp(`^${frame} /`));
-  }
+  const openReplay = (runId: string, envId: string): Promise<Locator> => openReplayTab(page, app.server.url, runId, envId);
 
   async function shoot(canvas: Locator, name: string): Promise<void> {
     await canvas.screenshot({ path: join(RESULTS_DIR, `replay-mujoco-${name}.png`) });

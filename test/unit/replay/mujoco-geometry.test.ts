@@ -5,6 +5,7 @@
  * along geom_xmat's z) must agree to 1e-9.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../../core/common/rng.js';
 import { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_PENDULUM_XML } from '../../../core/envs/mujoco/models.js';
 import {
   jointNames,
@@ -23,18 +24,6 @@ const XML: Record<MujocoEnvId, string> = {
   'Hopper-v4': HOPPER_XML,
 };
 const TOL = 1e-9;
-
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The WASM module's typings are loose (`any` views); these are the parts the test reads.
 interface MjModel {
@@ -110,7 +99,8 @@ describe.each(MUJOCO_ENV_IDS)('%s planar kinematics', (envId) => {
   });
 
   it('matches mj_kinematics on random qpos (bodies, orientations, capsule ends)', () => {
-    const random = rng(1234 + envId.length);
+    const gen = new Rng(1234 + envId.length);
+    const random = (): number => gen.uniform();
     const types = Array.from(model.geom_type);
     for (let trial = 0; trial < 50; trial++) {
       // Joints well past their ranges (kinematics ignores limits), the root anywhere along the track.
