@@ -55,6 +55,9 @@ export const PPO_GSDE_PRESETS: Record<string, Partial<PpoConfig>> = {
   },
 };
 
+/** SB3 PPO's defaults where they differ from ours (CleanRL's): constant learning_rate 3e-4, clip_range 0.2, no clip_range_vf. */
+const SB3_PPO_DEFAULTS: Partial<PpoConfig> = { lr: 3e-4, annealLr: false, clipCoef: 0.2, clipVloss: false };
+
 /**
  * LunarLander, from rl-baselines3-zoo `hyperparams/ppo.yml` (commit 00128b5) LunarLander-v2 and
  * LunarLanderContinuous-v2 (identical there); SB3 defaults fill the rest (learning_rate 3e-4 constant, clip_range
@@ -68,10 +71,7 @@ const PPO_LUNAR_LANDER: Partial<PpoConfig> = {
   gamma: 0.999, // gamma
   gaeLambda: 0.98, // gae_lambda
   entCoef: 0.01, // ent_coef
-  lr: 3e-4, // SB3 default learning_rate
-  annealLr: false,
-  clipCoef: 0.2, // SB3 default clip_range
-  clipVloss: false, // SB3 clip_range_vf None
+  ...SB3_PPO_DEFAULTS,
   evalInterval: 50_000,
 };
 
@@ -81,9 +81,8 @@ const PPO_LUNAR_LANDER: Partial<PpoConfig> = {
  * normalisation; n_envs 1; SB3 defaults fill the rest (constant learning rate, no clip_range_vf).
  */
 const MUJOCO_COMMON: Partial<PpoConfig> = {
+  ...SB3_PPO_DEFAULTS, // the tasks' own learning_rate and clip_range override these
   numEnvs: 1, // n_envs
-  annealLr: false,
-  clipVloss: false, // SB3 clip_range_vf None
   normalizeObs: true, // normalize
   normalizeReward: true, // normalize
 };
@@ -181,10 +180,7 @@ export const PPO_PRESETS: Record<string, Partial<PpoConfig>> = {
     gamma: 0.99, // gamma
     gaeLambda: 0.98, // gae_lambda
     entCoef: 0, // ent_coef
-    lr: 3e-4, // SB3 default learning_rate
-    annealLr: false,
-    clipCoef: 0.2, // SB3 default clip_range
-    clipVloss: false, // SB3 clip_range_vf None
+    ...SB3_PPO_DEFAULTS,
     normalizeObs: true, // normalize
     normalizeReward: true, // normalize
     evalInterval: 50_000,
